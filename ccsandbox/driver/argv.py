@@ -1,0 +1,131 @@
+"""Classifying a C compiler command line (pure: argv in, :class:`Invocation` out).
+
+The rules live in tables, each group with the reason it is there (scan-build-py's
+``compilation.py`` is the model).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+from ..errors import UnsupportedFlagError
+
+__all__ = ["Invocation", "Mode", "classify"]
+
+
+class Mode(Enum):
+    INFO = "info"        # --version, -print-*, -dumpmachine: no input files
+    COMPILE = "compile"  # -c/-S/-E/-M/-fsyntax-only: stops before linking
+    LINK = "link"        # anything else with inputs: ends in a final link
+
+
+#: Flags that take the next argument as their value, so that value is not an input file.
+FLAGS_WITH_VALUE = frozenset({
+    "-o", "-I", "-L", "-D", "-U", "-l", "-u", "-z", "-T", "-e", "-x", "-MF", "-MT", "-MQ",
+    "-include", "-imacros", "-isystem", "-idirafter", "-iquote", "-iprefix", "-iwithprefix",
+    "-iwithprefixbefore", "-isysroot", "-Xlinker", "-Xpreprocessor", "-Xassembler", "-Xclang",
+    "-target", "--param", "-arch", "-aux-info", "--sysroot", "-rpath", "-dumpbase", "-dumpdir",
+})
+
+#: Flags that stop the driver before the link.
+COMPILE_ONLY_FLAGS = frozenset({"-c", "-S", "-E", "-M", "-MM", "-fsyntax-only"})
+
+#: Flags the driver owns at link time; the user's copy is dropped because cc-sandbox always
+#: links static, non-PIE, with lld and its own start files (a static binary is what the
+#: analysis and the embedded filter are about).
+LINK_FLAGS_REPLACED = frozenset({"-static", "-pie", "-no-pie", "-static-pie", "-nostdlib",
+                                 "-nostartfiles", "-rdynamic"})
+LINK_FLAG_PREFIXES_REPLACED = ("-fuse-ld=", "--ld-path=", "-rtlib=", "--rtlib=")
+
+#: Requests for another architecture or ABI: the sysroot is x86_64 musl only.
+WRONG_ARCH_FLAGS = {"-m32": "32-bit x86", "-mx32": "the x32 ABI", "-m16": "16-bit x86"}
+
+#: Output kinds cc-sandbox cannot produce: the whole point is one static executable whose
+#: whole program (libc included) is visible to the analysis.
+UNSUPPORTED_OUTPUT_FLAGS = {
+    "-shared": "shared libraries",
+    "-r": "relocatable (partial) links",
+    "--relocatable": "relocatable (partial) links",
+}
+
+
+@dataclass(frozen=True)
+class Invocation:
+    """What one compiler command line asks for."""
+
+    mode: Mode
+    args: tuple[str, ...]       # the user's arguments, minus -o and the link flags we own
+    inputs: tuple[str, ...]     # positional inputs (source, object, archive files, or "-")
+    output: str | None          # -o value, None when not given
+
+    @property
+    def link_output(self) -> str:
+        """Where a link writes: -o, or a.out like every cc."""
+        return self.output or "a.out"
+
+
+def _check_target(arg: str, value: str | None) -> None:
+    if arg in WRONG_ARCH_FLAGS:
+        raise UnsupportedFlagError(
+            f"{arg} asks for {WRONG_ARCH_FLAGS[arg]}, but cc-sandbox builds x86_64 only "
+            f"(x86_64-linux-musl); drop {arg} from CFLAGS/LDFLAGS"
+        )
+    target = value if arg in ("-target", "--target") else arg.split("=", 1)[1] if arg.startswith("--target=") else None
+    if target is not None and not (target.startswith("x86_64") and "musl" in target or target == "x86_64-linux-musl"):
+        raise UnsupportedFlagError(
+            f"target {target!r} is not supported: cc-sandbox builds x86_64-linux-musl only; "
+            "drop the --target flag"
+        )
+    if arg in UNSUPPORTED_OUTPUT_FLAGS:
+        raise UnsupportedFlagError(
+            f"{arg}: cc-sandbox builds static executables only, not {UNSUPPORTED_OUTPUT_FLAGS[arg]}"
+        )
+
+
+def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
+    """Classify a compiler command line (without the program name).
+
+    Raises
+    ------
+    UnsupportedFlagError
+        for another architecture, target or output kind.
+
+    Examples
+    --------
+    >>> classify(["-O2", "-c", "a.c", "-o", "a.o"]).mode
+    <Mode.COMPILE: 'compile'>
+    >>> inv = classify(["a.o", "-lm", "-o", "prog"])
+    >>> inv.mode, inv.inputs, inv.output
+    (<Mode.LINK: 'link'>, ('a.o',), 'prog')
+    >>> classify(["--version"]).mode
+    <Mode.INFO: 'info'>
+    """
+    args: list[str] = []
+    inputs: list[str] = []
+    output: str | None = None
+    compile_only = False
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        value = argv[i + 1] if arg in FLAGS_WITH_VALUE and i + 1 < len(argv) else None
+        _check_target(arg, value)
+        if arg == "-o" and value is not None:
+            output, i = value, i + 2
+            continue
+        if arg.startswith("-o") and len(arg) > 2:
+            output, i = arg[2:], i + 1
+            continue
+        compile_only = compile_only or arg in COMPILE_ONLY_FLAGS
+        if value is not None:
+            args += [arg, value]
+            i += 2
+            continue
+        if arg == "-" or not arg.startswith("-"):
+            inputs.append(arg)
+        args.append(arg)
+        i += 1
+    mode = Mode.COMPILE if compile_only else Mode.LINK if inputs else Mode.INFO
+    if mode is Mode.LINK:
+        args = [a for a in args if a not in LINK_FLAGS_REPLACED and not a.startswith(LINK_FLAG_PREFIXES_REPLACED)]
+    return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output)

@@ -1,0 +1,68 @@
+"""Building the clang-19 command lines for each mode (pure).
+
+Every command targets x86_64-linux-musl against the sysroot with ``-nostdinc``: ``--sysroot``
+keeps clang from adding host library paths (a stray ``-lz`` would otherwise link a glibc-built
+archive), and musl's headers come before clang's resource headers so musl's ``stddef.h`` wins
+while clang still supplies ``stdatomic.h`` and intrinsics.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from ..sysroot import Sysroot
+from .argv import Invocation
+
+TARGET = "x86_64-linux-musl"
+
+__all__ = ["TARGET", "compile_command", "is_probe_link", "link_command"]
+
+
+def common_flags(sysroot: Sysroot) -> list[str]:
+    return [
+        f"--target={TARGET}", f"--sysroot={sysroot.path}", "-nostdinc",
+        "-isystem", str(sysroot.include_dir), "-isystem", f"{sysroot.resource_dir}/include",
+    ]
+
+
+def compile_command(sysroot: Sysroot, inv: Invocation) -> list[str]:
+    """Compile, preprocess or print info; objects are always full-LTO bitcode.
+
+    ``-flto=full`` comes after the user's flags so that a ``-flto=thin`` or ``-fno-lto`` in
+    CFLAGS cannot produce objects that would escape the whole-program module.
+    """
+    output = ["-o", inv.output] if inv.output is not None else []
+    return [sysroot.clang, *common_flags(sysroot), *inv.args, *output, "-flto=full"]
+
+
+def is_probe_link(output: str) -> bool:
+    """A configure/CMake test link, whose program is thrown away after one run.
+
+    autoconf always links ``conftest$ac_exeext``; CMake's try_compile links ``cmTC_<hex>``.
+    Such links skip the module and map and use cheap LTO (-O0, CodeGen -O0): the same symbol
+    resolution and the same program behaviour, so configure decides the same, 2-3x faster.
+    """
+    name = Path(output).name
+    return name in ("conftest", "conftest.exe") or name.startswith("cmTC_")
+
+
+def link_command(sysroot: Sysroot, inv: Invocation, output: Path, keep_module: bool) -> list[str]:
+    """A static full-LTO lld link of ``inv`` into ``output``.
+
+    With ``keep_module`` lld also writes ``<output>.0.5.precodegen.bc`` (the merged program+libc
+    module exactly as handed to code generation) and ``<output>.map`` (the link map, which tells
+    which native objects went in). Archives are grouped so libc and compiler-rt can refer to
+    each other in any order.
+    """
+    lib = sysroot.lib_dir
+    extra = (
+        ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"]
+        if keep_module
+        else ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
+    )
+    return [
+        sysroot.clang, *common_flags(sysroot), "-flto=full", "-fuse-ld=lld", "-static",
+        "-nostdlib", str(lib / "crt1.o"), str(lib / "crti.o"), *inv.args,
+        f"-L{lib}", "-Wl,--start-group", "-lc", sysroot.builtins, "-Wl,--end-group",
+        str(lib / "crtn.o"), *extra, "-o", str(output),
+    ]

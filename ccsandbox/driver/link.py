@@ -1,0 +1,111 @@
+"""The final link: run lld into a staging directory, check what it produced, then publish.
+
+Publishing renames the module, map, manifest and finally the binary over the user's output, so
+a failed link never leaves a partial output and never destroys the previous good one.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+
+from .. import __version__
+from ..errors import LinkError
+from ..sysroot import Sysroot
+from .argv import Invocation
+from .command import is_probe_link, link_command
+from .linkmap import NativeInput, parse_native_inputs
+
+MANIFEST_FORMAT = "cc-sandbox-link"
+MANIFEST_VERSION = 1
+
+__all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
+
+
+@dataclass(frozen=True)
+class LinkResult:
+    output: Path
+    module: Path
+    manifest: Path
+    seconds: float
+
+
+def sidecar_paths(output: Path) -> dict[str, Path]:
+    """Files written beside a linked binary: the module, the map and the link manifest."""
+    return {"module": Path(f"{output}.bc"), "map": Path(f"{output}.map"), "manifest": Path(f"{output}.link.json")}
+
+
+def foreign_inputs(sysroot: Sysroot, natives: list[NativeInput]) -> list[NativeInput]:
+    """Native inputs that are neither musl (sysroot) nor compiler-rt: code the analysis cannot see."""
+    allowed_dir = str(sysroot.lib_dir.resolve()) + os.sep
+    return [n for n in natives
+            if not os.path.realpath(n.file).startswith(allowed_dir) and os.path.realpath(n.file) != os.path.realpath(sysroot.builtins)]
+
+
+def _origin(sysroot: Sysroot, native: NativeInput) -> str:
+    return "compiler-rt" if os.path.realpath(native.file) == os.path.realpath(sysroot.builtins) else "musl"
+
+
+def _manifest(sysroot: Sysroot, inv: Invocation, output: Path, natives: list[NativeInput], seconds: float) -> dict[str, object]:
+    side = sidecar_paths(output)
+    return {
+        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "producer": f"cc-sandbox {__version__}",
+        "output": output.name, "module": side["module"].name, "map": side["map"].name,
+        "musl_version": sysroot.musl_version, "clang_version": sysroot.clang_version,
+        "sysroot": str(sysroot.path), "link_seconds": round(seconds, 3),
+        "native_inputs": [{"path": n.path, "sections": list(n.sections), "origin": _origin(sysroot, n)} for n in natives],
+        "inputs": list(inv.inputs),
+    }
+
+
+def _publish(staged: Path, output: Path, manifest: dict[str, object]) -> None:
+    side = sidecar_paths(output)
+    staged_manifest = staged.with_name(staged.name + ".link.json")
+    staged_manifest.write_text(json.dumps(manifest, indent=1) + "\n")
+    os.replace(staged.with_name(staged.name + ".0.5.precodegen.bc"), side["module"])
+    os.replace(staged.with_name(staged.name + ".map"), side["map"])
+    os.replace(staged_manifest, side["manifest"])
+    os.replace(staged, output)
+
+
+def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeInput]:
+    if not staged.with_name(staged.name + ".0.5.precodegen.bc").is_file():
+        raise LinkError(
+            f"the link of {output} produced no whole-program module: none of its inputs is LLVM "
+            "bitcode; compile them with cc-sandbox (e.g. `make clean` then `cc-sandbox make`)"
+        )
+    natives = parse_native_inputs(staged.with_name(staged.name + ".map").read_text())
+    foreign = foreign_inputs(sysroot, natives)
+    if foreign:
+        names = ", ".join(n.path for n in foreign[:5]) + (" ..." if len(foreign) > 5 else "")
+        raise LinkError(
+            f"{output}: native objects not built by cc-sandbox would escape the analysis: {names}; "
+            "rebuild them with cc-sandbox (e.g. `make clean` then `cc-sandbox make`)"
+        )
+    return natives
+
+
+def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
+    """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
+    target = Path(inv.link_output)
+    if is_probe_link(inv.link_output) or os.environ.get("CC_SANDBOX_PROBE") or (target.exists() and not target.is_file()):
+        return subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+    output = target.absolute()
+    if not output.parent.is_dir():
+        raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix=f".{output.name}.", suffix=".cc-sandbox", dir=output.parent) as tmp:
+        staged = Path(tmp) / output.name
+        code = subprocess.call(link_command(sysroot, inv, staged, keep_module=True))
+        if code != 0:
+            return code
+        natives = _check_staged(sysroot, staged, output)
+        seconds = time.monotonic() - started
+        _publish(staged, output, _manifest(sysroot, inv, output, natives, seconds))
+    side = sidecar_paths(output)
+    return LinkResult(output=output, module=side["module"], manifest=side["manifest"], seconds=seconds)

@@ -1,0 +1,38 @@
+"""The exception hierarchy.
+
+Library code raises these and never exits; exactly one place (``ccsandbox.cli.entry``, and the
+compiler driver's ``main``) turns them into one line on stderr and an exit code. Every message
+says what to do next.
+"""
+
+from __future__ import annotations
+
+
+class CcSandboxError(Exception):
+    """An expected operational failure: bad input, a missing tool, a failed build step."""
+
+    exit_code = 3
+
+
+class ToolNotFoundError(CcSandboxError):
+    """A required external program (clang-19, lld-19, make, apt-get...) is not installed."""
+
+
+class SysrootError(CcSandboxError):
+    """The musl sysroot is missing, unfinished, or was built by another recipe or compiler."""
+
+
+class UnsupportedFlagError(CcSandboxError):
+    """The compiler driver was asked for something cc-sandbox does not build (e.g. -m32)."""
+
+
+class LinkError(CcSandboxError):
+    """A link ran but could not yield the whole-program module that the analysis needs."""
+
+
+class ModuleError(CcSandboxError):
+    """A file that should be a whole-program bitcode module is not one (corrupt, wrong target)."""
+
+
+class SourceError(CcSandboxError):
+    """Fetching or unpacking a source tree (apt-get source, a user tarball) failed."""

@@ -1,0 +1,73 @@
+"""Specification of how the driver reads a compiler command line."""
+
+from __future__ import annotations
+
+import pytest
+
+from ccsandbox.driver.argv import Mode, classify
+from ccsandbox.errors import UnsupportedFlagError
+
+MODES = [
+    (["-c", "a.c"], Mode.COMPILE),
+    (["-O2", "-S", "a.c", "-o", "a.s"], Mode.COMPILE),
+    (["-E", "-"], Mode.COMPILE),
+    (["-MM", "a.c"], Mode.COMPILE),
+    (["-fsyntax-only", "a.c"], Mode.COMPILE),
+    (["a.c"], Mode.LINK),
+    (["a.o", "b.o", "-lm", "-o", "prog"], Mode.LINK),
+    (["-O2", "-o", "prog", "a.c", "-lpthread"], Mode.LINK),
+    (["--version"], Mode.INFO),
+    (["-v"], Mode.INFO),
+    (["-dumpmachine"], Mode.INFO),
+    (["-print-prog-name=ld"], Mode.INFO),
+    ([], Mode.INFO),
+]
+
+
+@pytest.mark.parametrize(("argv", "mode"), MODES)
+def test_mode_follows_cc_conventions(argv: list[str], mode: Mode) -> None:
+    assert classify(argv).mode is mode
+
+
+def test_values_of_flags_are_not_inputs() -> None:
+    inv = classify(["-I", "inc", "-D", "X=1", "-include", "cfg.h", "-x", "c", "-c", "a.c", "-MF", "a.d"])
+    assert inv.inputs == ("a.c",)
+
+
+def test_output_is_taken_out_of_the_arguments_in_both_spellings() -> None:
+    assert classify(["a.o", "-o", "prog"]).output == "prog"
+    assert classify(["a.o", "-oprog"]).output == "prog"
+    assert "-o" not in classify(["a.o", "-o", "prog"]).args
+    assert classify(["a.o"]).link_output == "a.out"
+
+
+def test_link_flags_owned_by_the_driver_are_dropped() -> None:
+    inv = classify(["a.o", "-static", "-pie", "-rdynamic", "-fuse-ld=bfd", "-o", "p", "-lm"])
+    assert inv.args == ("a.o", "-lm")
+
+
+def test_compile_keeps_every_user_flag() -> None:
+    inv = classify(["-c", "-fPIC", "-static", "a.c"])
+    assert inv.args == ("-c", "-fPIC", "-static", "a.c")
+
+
+@pytest.mark.parametrize("argv", [
+    ["-m32", "-c", "a.c"],
+    ["-mx32", "a.c"],
+    ["--target=aarch64-linux-musl", "-c", "a.c"],
+    ["-target", "i386-linux-gnu", "-c", "a.c"],
+    ["-shared", "a.o", "-o", "liba.so"],
+    ["-r", "a.o", "b.o", "-o", "ab.o"],
+])
+def test_other_architectures_and_output_kinds_are_refused(argv: list[str]) -> None:
+    with pytest.raises(UnsupportedFlagError):
+        classify(argv)
+
+
+def test_the_musl_target_itself_is_accepted() -> None:
+    assert classify(["--target=x86_64-linux-musl", "-c", "a.c"]).mode is Mode.COMPILE
+
+
+def test_refusal_names_the_fix() -> None:
+    with pytest.raises(UnsupportedFlagError, match="x86_64 only.*drop -m32"):
+        classify(["-m32", "a.c"])
