@@ -33,7 +33,7 @@ class Toolchain:
     ar: str
     ranlib: str
     nm: str
-    shim_dir: str   # ar/ranlib/nm shims first on PATH, for Makefiles that hard-code `ar rcu`
+    shim_dir: str  # ar/ranlib/nm shims first on PATH, for Makefiles that hard-code `ar rcu`
 
 
 def find_toolchain() -> Toolchain:
@@ -42,8 +42,13 @@ def find_toolchain() -> Toolchain:
     cc = str(here) if here.is_file() else shutil.which("cc-sandbox-cc")
     if cc is None:
         raise ToolNotFoundError("cc-sandbox-cc is not installed; reinstall with `pip install -e .` (./setup.sh)")
-    return Toolchain(cc=cc, ar=find_llvm_tool("llvm-ar"), ranlib=find_llvm_tool("llvm-ranlib"),
-                     nm=find_llvm_tool("llvm-nm"), shim_dir=str(toolchain_bin_dir()))
+    return Toolchain(
+        cc=cc,
+        ar=find_llvm_tool("llvm-ar"),
+        ranlib=find_llvm_tool("llvm-ranlib"),
+        nm=find_llvm_tool("llvm-nm"),
+        shim_dir=str(toolchain_bin_dir()),
+    )
 
 
 def make_variables(tools: Toolchain) -> list[str]:

@@ -29,7 +29,7 @@ class ModuleSummary:
     triple: str
     defined: int
     declared: int
-    libc_defined: int | None          # None when the sysroot's symbol list is unavailable
+    libc_defined: int | None  # None when the sysroot's symbol list is unavailable
     program_functions: list[str]
     entry_points: list[str]
     native_inputs: list[str] = field(default_factory=list)
@@ -50,8 +50,10 @@ def find_module(path: Path) -> Path:
         module = sidecar_paths(path)["module"]
         if module.is_file():
             return module
-        raise ModuleError(f"{path} was not linked by cc-sandbox (no {module.name} beside it); "
-                          "rebuild it with `cc-sandbox make` or `cc-sandbox cc`")
+        raise ModuleError(
+            f"{path} was not linked by cc-sandbox (no {module.name} beside it); "
+            "rebuild it with `cc-sandbox make` or `cc-sandbox cc`"
+        )
     raise ModuleError(f"{path} is neither LLVM bitcode nor an ELF binary")
 
 
@@ -84,8 +86,11 @@ def read_module_summary(path: Path) -> ModuleSummary:
     libc = _libc_names()
     program = sorted(n for n in defined if libc is None or _LTO_SUFFIX.sub("", n) not in libc)
     return ModuleSummary(
-        path=str(module_path), size_bytes=module_path.stat().st_size, triple=module.triple,
-        defined=len(defined), declared=sum(1 for f in module.functions if f.is_declaration),
+        path=str(module_path),
+        size_bytes=module_path.stat().st_size,
+        triple=module.triple,
+        defined=len(defined),
+        declared=sum(1 for f in module.functions if f.is_declaration),
         libc_defined=None if libc is None else len(defined) - len(program),
         program_functions=program,
         entry_points=[n for n in ("_start_c", "main") if n in defined],

@@ -122,7 +122,5 @@ def load_sysroot(explicit: str | os.PathLike[str] | None = None) -> Sysroot:
     if not (sysroot.lib_dir / "libc.a").is_file():
         raise SysrootError(f"the sysroot at {path} has no lib/libc.a; {FIX_HINT} again")
     if not os.access(sysroot.clang, os.X_OK):
-        raise SysrootError(
-            f"the sysroot at {path} was built with {sysroot.clang}, which is gone; {FIX_HINT}"
-        )
+        raise SysrootError(f"the sysroot at {path} was built with {sysroot.clang}, which is gone; {FIX_HINT}")
     return sysroot

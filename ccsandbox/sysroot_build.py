@@ -44,13 +44,14 @@ def fetch_musl_source(workdir: Path, tarball: Path | None, log: Log) -> Path:
     else:
         if shutil.which("apt-get") is None or shutil.which("dpkg-source") is None:
             raise SourceError(
-                "apt-get source needs apt and dpkg-dev; run ./setup.sh, or pass "
-                f"--source musl-{MUSL_VERSION}.tar.gz"
+                f"apt-get source needs apt and dpkg-dev; run ./setup.sh, or pass --source musl-{MUSL_VERSION}.tar.gz"
             )
         log(f"fetching musl {MUSL_DEBIAN_VERSION} with apt-get source")
         done = subprocess.run(
             ["apt-get", "source", "-q", f"musl={MUSL_DEBIAN_VERSION}"],
-            cwd=workdir, capture_output=True, text=True,
+            cwd=workdir,
+            capture_output=True,
+            text=True,
         )
         if done.returncode != 0:
             raise SourceError(
@@ -87,7 +88,9 @@ def _write_libc_symbols(prefix: Path) -> None:
     nm = find_llvm_tool("llvm-nm")
     listing = subprocess.run(
         [nm, "--defined-only", "--format=just-symbols", str(prefix / "lib" / "libc.a"), str(prefix / "lib" / "crt1.o")],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout
     names = sorted({line.strip() for line in listing.splitlines() if line.strip() and not line.endswith(":")})
     # crt1.o defines _start/_start_c: startup code is libc's, not the program's
@@ -115,9 +118,14 @@ def build_sysroot(dest: Path, tarball: Path | None = None, log: Log = print) -> 
         (prefix / "src").mkdir()
         shutil.move(str(source), prefix / "src" / f"musl-{MUSL_VERSION}")
         _write_libc_symbols(prefix)
-        stamp = {"format": STAMP_FORMAT, "recipe_version": RECIPE_VERSION, "musl_version": MUSL_VERSION,
-                 "source": str(tarball) if tarball else f"apt-get source musl={MUSL_DEBIAN_VERSION}",
-                 "build_seconds": round(time.monotonic() - started, 1), **facts}
+        stamp = {
+            "format": STAMP_FORMAT,
+            "recipe_version": RECIPE_VERSION,
+            "musl_version": MUSL_VERSION,
+            "source": str(tarball) if tarball else f"apt-get source musl={MUSL_DEBIAN_VERSION}",
+            "build_seconds": round(time.monotonic() - started, 1),
+            **facts,
+        }
         (prefix / STAMP_NAME).write_text(json.dumps(stamp, indent=2) + "\n")
         if dest.exists():
             shutil.rmtree(dest)

@@ -43,6 +43,5 @@ def find_llvm_tool(name: str) -> str:
     if found:
         return found
     raise ToolNotFoundError(
-        f"{name}-{LLVM_MAJOR} not found; install it with "
-        f"`apt-get install {APT_PACKAGES}` (or run ./setup.sh)"
+        f"{name}-{LLVM_MAJOR} not found; install it with `apt-get install {APT_PACKAGES}` (or run ./setup.sh)"
     )

@@ -73,11 +73,13 @@ def entry(argv: list[str] | None = None) -> int:
     except CcSandboxError as err:
         click.echo(f"cc-sandbox: error: {err}", err=True)
         return err.exit_code
-    except Exception as err:  # noqa: BLE001 - the last line of defence, by design
+    except Exception as err:
         if _verbosity >= 2:
             traceback.print_exc()
-        click.echo(f"cc-sandbox: internal error: {err!r}\nThis is a bug; please report it "
-                   "with the output of the same command run with -vv.", err=True)
+        click.echo(
+            f"cc-sandbox: internal error: {err!r}\nThis is a bug; please report it "
+            "with the output of the same command run with -vv.",
+            err=True,
+        )
         return EXIT_INTERNAL
     return result if isinstance(result, int) else 0
-

@@ -11,8 +11,13 @@ from ..driver.main import run as run_driver
 from ..sysroot import load_sysroot
 
 PASSTHROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False, "help_option_names": []}
-sysroot_option = click.option("--sysroot", "sysroot_path", metavar="DIR", type=click.Path(file_okay=False),
-                              help="musl sysroot to use [default: $CC_SANDBOX_SYSROOT or the cache]")
+sysroot_option = click.option(
+    "--sysroot",
+    "sysroot_path",
+    metavar="DIR",
+    type=click.Path(file_okay=False),
+    help="musl sysroot to use [default: $CC_SANDBOX_SYSROOT or the cache]",
+)
 
 
 @click.command("cc", context_settings=PASSTHROUGH, add_help_option=False)
@@ -29,8 +34,10 @@ def _report(links: list[dict[str, object]]) -> None:
     for link in links:
         module = Path(str(link["module"]))
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
-        click.echo(f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, "
-                   f"link {link['seconds']} s)", err=True)
+        click.echo(
+            f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)",
+            err=True,
+        )
 
 
 @click.command("make", context_settings=PASSTHROUGH, add_help_option=False)

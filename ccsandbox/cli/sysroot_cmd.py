@@ -12,10 +12,16 @@ from ..sysroot import STAMP_NAME, load_sysroot, sysroot_dir
 
 
 @click.command("sysroot")
-@click.option("--prefix", type=click.Path(file_okay=False, path_type=Path),
-              help="Where the sysroot lives [default: $CC_SANDBOX_SYSROOT or ~/.cache/cc-sandbox/...].")
-@click.option("--source", type=click.Path(exists=True, dir_okay=False, path_type=Path),
-              help="Build from this musl-1.2.3 tarball instead of `apt-get source musl`.")
+@click.option(
+    "--prefix",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where the sysroot lives [default: $CC_SANDBOX_SYSROOT or ~/.cache/cc-sandbox/...].",
+)
+@click.option(
+    "--source",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Build from this musl-1.2.3 tarball instead of `apt-get source musl`.",
+)
 @click.option("--rebuild", is_flag=True, help="Build again even if a good sysroot exists.")
 @click.option("--check", is_flag=True, help="Only report; exit 3 if the sysroot is missing or stale.")
 @click.option("--json", "as_json", is_flag=True, help="Report as JSON.")
@@ -41,6 +47,8 @@ def sysroot(prefix: Path | None, source: Path | None, rebuild: bool, check: bool
     if as_json:
         click.echo(json.dumps({"path": str(found.path), **stamp}, indent=2))
     else:
-        click.echo(f"sysroot  {found.path}\nmusl     {found.musl_version} (recipe {stamp['recipe_version']})\n"
-                   f"clang    {found.clang_version}\nsource   {stamp['source']}")
+        click.echo(
+            f"sysroot  {found.path}\nmusl     {found.musl_version} (recipe {stamp['recipe_version']})\n"
+            f"clang    {found.clang_version}\nsource   {stamp['source']}"
+        )
     return 0

@@ -15,18 +15,51 @@ __all__ = ["Invocation", "Mode", "classify"]
 
 
 class Mode(Enum):
-    INFO = "info"        # --version, -print-*, -dumpmachine: no input files
+    INFO = "info"  # --version, -print-*, -dumpmachine: no input files
     COMPILE = "compile"  # -c/-S/-E/-M/-fsyntax-only: stops before linking
-    LINK = "link"        # anything else with inputs: ends in a final link
+    LINK = "link"  # anything else with inputs: ends in a final link
 
 
 #: Flags that take the next argument as their value, so that value is not an input file.
-FLAGS_WITH_VALUE = frozenset({
-    "-o", "-I", "-L", "-D", "-U", "-l", "-u", "-z", "-T", "-e", "-x", "-MF", "-MT", "-MQ",
-    "-include", "-imacros", "-isystem", "-idirafter", "-iquote", "-iprefix", "-iwithprefix",
-    "-iwithprefixbefore", "-isysroot", "-Xlinker", "-Xpreprocessor", "-Xassembler", "-Xclang",
-    "-target", "--param", "-arch", "-aux-info", "--sysroot", "-rpath", "-dumpbase", "-dumpdir",
-})
+FLAGS_WITH_VALUE = frozenset(
+    {
+        "-o",
+        "-I",
+        "-L",
+        "-D",
+        "-U",
+        "-l",
+        "-u",
+        "-z",
+        "-T",
+        "-e",
+        "-x",
+        "-MF",
+        "-MT",
+        "-MQ",
+        "-include",
+        "-imacros",
+        "-isystem",
+        "-idirafter",
+        "-iquote",
+        "-iprefix",
+        "-iwithprefix",
+        "-iwithprefixbefore",
+        "-isysroot",
+        "-Xlinker",
+        "-Xpreprocessor",
+        "-Xassembler",
+        "-Xclang",
+        "-target",
+        "--param",
+        "-arch",
+        "-aux-info",
+        "--sysroot",
+        "-rpath",
+        "-dumpbase",
+        "-dumpdir",
+    }
+)
 
 #: Flags that stop the driver before the link.
 COMPILE_ONLY_FLAGS = frozenset({"-c", "-S", "-E", "-M", "-MM", "-fsyntax-only"})
@@ -34,8 +67,9 @@ COMPILE_ONLY_FLAGS = frozenset({"-c", "-S", "-E", "-M", "-MM", "-fsyntax-only"})
 #: Flags the driver owns at link time; the user's copy is dropped because cc-sandbox always
 #: links static, non-PIE, with lld and its own start files (a static binary is what the
 #: analysis and the embedded filter are about).
-LINK_FLAGS_REPLACED = frozenset({"-static", "-pie", "-no-pie", "-static-pie", "-nostdlib",
-                                 "-nostartfiles", "-rdynamic"})
+LINK_FLAGS_REPLACED = frozenset(
+    {"-static", "-pie", "-no-pie", "-static-pie", "-nostdlib", "-nostartfiles", "-rdynamic"}
+)
 LINK_FLAG_PREFIXES_REPLACED = ("-fuse-ld=", "--ld-path=", "-rtlib=", "--rtlib=")
 
 #: Requests for another architecture or ABI: the sysroot is x86_64 musl only.
@@ -55,9 +89,9 @@ class Invocation:
     """What one compiler command line asks for."""
 
     mode: Mode
-    args: tuple[str, ...]       # the user's arguments, minus -o and the link flags we own
-    inputs: tuple[str, ...]     # positional inputs (source, object, archive files, or "-")
-    output: str | None          # -o value, None when not given
+    args: tuple[str, ...]  # the user's arguments, minus -o and the link flags we own
+    inputs: tuple[str, ...]  # positional inputs (source, object, archive files, or "-")
+    output: str | None  # -o value, None when not given
 
     @property
     def link_output(self) -> str:
@@ -72,10 +106,9 @@ def _check_target(arg: str, value: str | None) -> None:
             f"(x86_64-linux-musl); drop {arg} from CFLAGS/LDFLAGS"
         )
     target = value if arg in ("-target", "--target") else arg.split("=", 1)[1] if arg.startswith("--target=") else None
-    if target is not None and not (target.startswith("x86_64") and "musl" in target or target == "x86_64-linux-musl"):
+    if target is not None and not ((target.startswith("x86_64") and "musl" in target) or target == "x86_64-linux-musl"):
         raise UnsupportedFlagError(
-            f"target {target!r} is not supported: cc-sandbox builds x86_64-linux-musl only; "
-            "drop the --target flag"
+            f"target {target!r} is not supported: cc-sandbox builds x86_64-linux-musl only; drop the --target flag"
         )
     if arg in UNSUPPORTED_OUTPUT_FLAGS:
         raise UnsupportedFlagError(

@@ -20,8 +20,13 @@ __all__ = ["TARGET", "compile_command", "is_probe_link", "link_command"]
 
 def common_flags(sysroot: Sysroot) -> list[str]:
     return [
-        f"--target={TARGET}", f"--sysroot={sysroot.path}", "-nostdinc",
-        "-isystem", str(sysroot.include_dir), "-isystem", f"{sysroot.resource_dir}/include",
+        f"--target={TARGET}",
+        f"--sysroot={sysroot.path}",
+        "-nostdinc",
+        "-isystem",
+        str(sysroot.include_dir),
+        "-isystem",
+        f"{sysroot.resource_dir}/include",
     ]
 
 
@@ -56,13 +61,25 @@ def link_command(sysroot: Sysroot, inv: Invocation, output: Path, keep_module: b
     """
     lib = sysroot.lib_dir
     extra = (
-        ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"]
-        if keep_module
-        else ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
+        ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"] if keep_module else ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
     )
     return [
-        sysroot.clang, *common_flags(sysroot), "-flto=full", "-fuse-ld=lld", "-static",
-        "-nostdlib", str(lib / "crt1.o"), str(lib / "crti.o"), *inv.args,
-        f"-L{lib}", "-Wl,--start-group", "-lc", sysroot.builtins, "-Wl,--end-group",
-        str(lib / "crtn.o"), *extra, "-o", str(output),
+        sysroot.clang,
+        *common_flags(sysroot),
+        "-flto=full",
+        "-fuse-ld=lld",
+        "-static",
+        "-nostdlib",
+        str(lib / "crt1.o"),
+        str(lib / "crti.o"),
+        *inv.args,
+        f"-L{lib}",
+        "-Wl,--start-group",
+        "-lc",
+        sysroot.builtins,
+        "-Wl,--end-group",
+        str(lib / "crtn.o"),
+        *extra,
+        "-o",
+        str(output),
     ]

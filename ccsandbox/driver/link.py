@@ -43,22 +43,36 @@ def sidecar_paths(output: Path) -> dict[str, Path]:
 def foreign_inputs(sysroot: Sysroot, natives: list[NativeInput]) -> list[NativeInput]:
     """Native inputs that are neither musl (sysroot) nor compiler-rt: code the analysis cannot see."""
     allowed_dir = str(sysroot.lib_dir.resolve()) + os.sep
-    return [n for n in natives
-            if not os.path.realpath(n.file).startswith(allowed_dir) and os.path.realpath(n.file) != os.path.realpath(sysroot.builtins)]
+    return [
+        n
+        for n in natives
+        if not os.path.realpath(n.file).startswith(allowed_dir)
+        and os.path.realpath(n.file) != os.path.realpath(sysroot.builtins)
+    ]
 
 
 def _origin(sysroot: Sysroot, native: NativeInput) -> str:
     return "compiler-rt" if os.path.realpath(native.file) == os.path.realpath(sysroot.builtins) else "musl"
 
 
-def _manifest(sysroot: Sysroot, inv: Invocation, output: Path, natives: list[NativeInput], seconds: float) -> dict[str, object]:
+def _manifest(
+    sysroot: Sysroot, inv: Invocation, output: Path, natives: list[NativeInput], seconds: float
+) -> dict[str, object]:
     side = sidecar_paths(output)
     return {
-        "format": MANIFEST_FORMAT, "version": MANIFEST_VERSION, "producer": f"cc-sandbox {__version__}",
-        "output": output.name, "module": side["module"].name, "map": side["map"].name,
-        "musl_version": sysroot.musl_version, "clang_version": sysroot.clang_version,
-        "sysroot": str(sysroot.path), "link_seconds": round(seconds, 3),
-        "native_inputs": [{"path": n.path, "sections": list(n.sections), "origin": _origin(sysroot, n)} for n in natives],
+        "format": MANIFEST_FORMAT,
+        "version": MANIFEST_VERSION,
+        "producer": f"cc-sandbox {__version__}",
+        "output": output.name,
+        "module": side["module"].name,
+        "map": side["map"].name,
+        "musl_version": sysroot.musl_version,
+        "clang_version": sysroot.clang_version,
+        "sysroot": str(sysroot.path),
+        "link_seconds": round(seconds, 3),
+        "native_inputs": [
+            {"path": n.path, "sections": list(n.sections), "origin": _origin(sysroot, n)} for n in natives
+        ],
         "inputs": list(inv.inputs),
     }
 
@@ -93,7 +107,11 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
 def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
     target = Path(inv.link_output)
-    if is_probe_link(inv.link_output) or os.environ.get("CC_SANDBOX_PROBE") or (target.exists() and not target.is_file()):
+    if (
+        is_probe_link(inv.link_output)
+        or os.environ.get("CC_SANDBOX_PROBE")
+        or (target.exists() and not target.is_file())
+    ):
         return subprocess.call(link_command(sysroot, inv, target, keep_module=False))
     output = target.absolute()
     if not output.parent.is_dir():

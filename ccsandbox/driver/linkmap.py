@@ -22,7 +22,7 @@ __all__ = ["NativeInput", "parse_native_inputs"]
 class NativeInput:
     """One native object file (or archive member) and the sections it put into the binary."""
 
-    path: str                   # e.g. "/sysroot/lib/libc.a(clone.lo)" or "/sysroot/lib/crti.o"
+    path: str  # e.g. "/sysroot/lib/libc.a(clone.lo)" or "/sysroot/lib/crti.o"
     sections: tuple[str, ...]
 
     @property

@@ -10,7 +10,9 @@ from pathlib import Path
 from .helpers import EXAMPLES, copy_example, module_functions, run
 
 
-def test_hello_compiles_links_runs_and_leaves_its_whole_program_module(tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_hello_compiles_links_runs_and_leaves_its_whole_program_module(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     obj, prog = tmp_path / "hello.o", tmp_path / "hello"
     assert run([cc_sandbox_cc, "-O2", "-c", str(EXAMPLES / "hello/hello.c"), "-o", str(obj)], tool_env).returncode == 0
     linked = run([cc_sandbox_cc, "-O2", str(obj), "-o", str(prog), "-lpthread"], tool_env)
@@ -23,7 +25,9 @@ def test_hello_compiles_links_runs_and_leaves_its_whole_program_module(tmp_path:
     assert "__stdio_write" in functions, "musl's stdio is in the module"
 
 
-def test_the_link_manifest_names_the_native_objects_outside_the_module(tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_the_link_manifest_names_the_native_objects_outside_the_module(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     prog = tmp_path / "hello"
     assert run([cc_sandbox_cc, "-O2", str(EXAMPLES / "hello/hello.c"), "-o", str(prog)], tool_env).returncode == 0
     manifest = json.loads((tmp_path / "hello.link.json").read_text())
@@ -55,7 +59,9 @@ def test_echo_server_serves_over_loopback(tmp_path: Path, cc_sandbox_cc: str, to
         server.kill()
 
 
-def test_make_builds_a_multi_file_program_and_reports_the_link(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+def test_make_builds_a_multi_file_program_and_reports_the_link(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
     work = copy_example("workers", tmp_path / "workers")
     built = run([cc_sandbox, "make", "-C", str(work)], tool_env)
     assert built.returncode == 0, built.stderr
@@ -68,10 +74,14 @@ def test_make_builds_a_multi_file_program_and_reports_the_link(tmp_path: Path, c
 
 def test_make_passes_the_builds_exit_code_through(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
     (tmp_path / "Makefile").write_text("all:\n\texit 7\n")
-    assert run([cc_sandbox, "make", "-C", str(tmp_path)], tool_env).returncode == 2  # make's own code for a failed recipe
+    assert (
+        run([cc_sandbox, "make", "-C", str(tmp_path)], tool_env).returncode == 2
+    )  # make's own code for a failed recipe
 
 
-def test_compile_errors_pass_through_with_the_compilers_exit_code(tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_compile_errors_pass_through_with_the_compilers_exit_code(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     (tmp_path / "bad.c").write_text("int main(void) { return undeclared; }\n")
     done = run([cc_sandbox_cc, "-c", str(tmp_path / "bad.c"), "-o", str(tmp_path / "bad.o")], tool_env)
     assert done.returncode == 1
@@ -79,7 +89,9 @@ def test_compile_errors_pass_through_with_the_compilers_exit_code(tmp_path: Path
     assert not (tmp_path / "bad.o").exists()
 
 
-def test_a_failed_link_keeps_the_previous_output_and_leaves_no_partial_files(tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_a_failed_link_keeps_the_previous_output_and_leaves_no_partial_files(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     prog = tmp_path / "prog"
     (tmp_path / "good.c").write_text("int main(void) { return 0; }\n")
     (tmp_path / "bad.c").write_text("int missing(void); int main(void) { return missing(); }\n")
@@ -92,12 +104,21 @@ def test_a_failed_link_keeps_the_previous_output_and_leaves_no_partial_files(tmp
     assert not list(tmp_path.glob(".prog.*"))
 
 
-def test_native_objects_from_another_compiler_are_refused(tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_native_objects_from_another_compiler_are_refused(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     (tmp_path / "native.c").write_text("int helper(void) { return 3; }\n")
     (tmp_path / "main.c").write_text("int helper(void); int main(void) { return helper(); }\n")
-    subprocess.run(["clang-19", "--target=x86_64-linux-musl", "-c", str(tmp_path / "native.c"), "-o", str(tmp_path / "native.o")], check=True)
-    assert run([cc_sandbox_cc, "-c", str(tmp_path / "main.c"), "-o", str(tmp_path / "main.o")], tool_env).returncode == 0
-    done = run([cc_sandbox_cc, str(tmp_path / "main.o"), str(tmp_path / "native.o"), "-o", str(tmp_path / "prog")], tool_env)
+    subprocess.run(
+        ["clang-19", "--target=x86_64-linux-musl", "-c", str(tmp_path / "native.c"), "-o", str(tmp_path / "native.o")],
+        check=True,
+    )
+    assert (
+        run([cc_sandbox_cc, "-c", str(tmp_path / "main.c"), "-o", str(tmp_path / "main.o")], tool_env).returncode == 0
+    )
+    done = run(
+        [cc_sandbox_cc, str(tmp_path / "main.o"), str(tmp_path / "native.o"), "-o", str(tmp_path / "prog")], tool_env
+    )
     assert done.returncode == 3
     assert "native objects not built by cc-sandbox" in done.stderr and "native.o" in done.stderr
     assert len(done.stderr.strip().splitlines()) == 1
@@ -117,21 +138,33 @@ def test_a_missing_sysroot_says_how_to_build_it(tmp_path: Path, cc_sandbox_cc: s
     assert done.returncode == 3 and "run `cc-sandbox sysroot`" in done.stderr
 
 
-def test_version_and_print_queries_answer_like_clang_for_the_musl_target(cc_sandbox_cc: str, tool_env: dict[str, str]) -> None:
+def test_version_and_print_queries_answer_like_clang_for_the_musl_target(
+    cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
     version = run([cc_sandbox_cc, "--version"], tool_env)
-    assert version.returncode == 0 and "clang version 19" in version.stdout and "x86_64-unknown-linux-musl" in version.stdout
+    assert (
+        version.returncode == 0
+        and "clang version 19" in version.stdout
+        and "x86_64-unknown-linux-musl" in version.stdout
+    )
     assert run([cc_sandbox_cc, "-dumpmachine"], tool_env).stdout.strip() == "x86_64-unknown-linux-musl"
 
 
-def test_configure_style_probe_links_work_and_keep_no_module(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    (tmp_path / "conftest.c").write_text("#include <stdio.h>\nint main(void) { puts(\"probe ok\"); return 0; }\n")
-    done = run([cc_sandbox, "build", "--", "sh", "-c", '$CC -O2 -o conftest conftest.c && ./conftest'], tool_env, cwd=tmp_path)
+def test_configure_style_probe_links_work_and_keep_no_module(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    (tmp_path / "conftest.c").write_text('#include <stdio.h>\nint main(void) { puts("probe ok"); return 0; }\n')
+    done = run(
+        [cc_sandbox, "build", "--", "sh", "-c", "$CC -O2 -o conftest conftest.c && ./conftest"], tool_env, cwd=tmp_path
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "probe ok"
     assert not (tmp_path / "conftest.bc").exists()
 
 
-def test_build_runs_any_command_with_the_toolchain_in_its_environment(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+def test_build_runs_any_command_with_the_toolchain_in_its_environment(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
     done = run([cc_sandbox, "build", "--", "sh", "-c", 'echo "$CC"; command -v ar'], tool_env, cwd=tmp_path)
     cc_line, ar_line = done.stdout.split()
     assert cc_line.endswith("cc-sandbox-cc") and ar_line.endswith("toolchain/bin/ar")

@@ -51,14 +51,17 @@ def test_compile_keeps_every_user_flag() -> None:
     assert inv.args == ("-c", "-fPIC", "-static", "a.c")
 
 
-@pytest.mark.parametrize("argv", [
-    ["-m32", "-c", "a.c"],
-    ["-mx32", "a.c"],
-    ["--target=aarch64-linux-musl", "-c", "a.c"],
-    ["-target", "i386-linux-gnu", "-c", "a.c"],
-    ["-shared", "a.o", "-o", "liba.so"],
-    ["-r", "a.o", "b.o", "-o", "ab.o"],
-])
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-m32", "-c", "a.c"],
+        ["-mx32", "a.c"],
+        ["--target=aarch64-linux-musl", "-c", "a.c"],
+        ["-target", "i386-linux-gnu", "-c", "a.c"],
+        ["-shared", "a.o", "-o", "liba.so"],
+        ["-r", "a.o", "b.o", "-o", "ab.o"],
+    ],
+)
 def test_other_architectures_and_output_kinds_are_refused(argv: list[str]) -> None:
     with pytest.raises(UnsupportedFlagError):
         classify(argv)
@@ -69,5 +72,5 @@ def test_the_musl_target_itself_is_accepted() -> None:
 
 
 def test_refusal_names_the_fix() -> None:
-    with pytest.raises(UnsupportedFlagError, match="x86_64 only.*drop -m32"):
+    with pytest.raises(UnsupportedFlagError, match=r"x86_64 only.*drop -m32"):
         classify(["-m32", "a.c"])

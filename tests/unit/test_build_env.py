@@ -7,14 +7,23 @@ from pathlib import Path
 from ccsandbox.build import Toolchain, build_environment, make_variables
 from ccsandbox.sysroot import Sysroot
 
-TOOLS = Toolchain(cc="/venv/bin/cc-sandbox-cc", ar="/llvm/llvm-ar", ranlib="/llvm/llvm-ranlib",
-                  nm="/llvm/llvm-nm", shim_dir="/repo/toolchain/bin")
+TOOLS = Toolchain(
+    cc="/venv/bin/cc-sandbox-cc",
+    ar="/llvm/llvm-ar",
+    ranlib="/llvm/llvm-ranlib",
+    nm="/llvm/llvm-nm",
+    shim_dir="/repo/toolchain/bin",
+)
 SYSROOT = Sysroot(path=Path("/sr"), musl_version="1.2.3", clang="c", clang_version="v", resource_dir="r", builtins="b")
 
 
 def test_make_gets_the_tools_as_command_line_variables_so_sub_makes_inherit_them() -> None:
-    assert make_variables(TOOLS) == ["CC=/venv/bin/cc-sandbox-cc", "AR=/llvm/llvm-ar",
-                                     "RANLIB=/llvm/llvm-ranlib", "NM=/llvm/llvm-nm"]
+    assert make_variables(TOOLS) == [
+        "CC=/venv/bin/cc-sandbox-cc",
+        "AR=/llvm/llvm-ar",
+        "RANLIB=/llvm/llvm-ranlib",
+        "NM=/llvm/llvm-nm",
+    ]
 
 
 def test_the_environment_points_builds_at_the_driver_and_the_chosen_sysroot() -> None:

@@ -8,8 +8,14 @@ from ccsandbox.driver.argv import classify
 from ccsandbox.driver.command import compile_command, is_probe_link, link_command
 from ccsandbox.sysroot import Sysroot
 
-SYSROOT = Sysroot(path=Path("/sr"), musl_version="1.2.3", clang="/usr/bin/clang", clang_version="19",
-                  resource_dir="/res", builtins="/res/lib/linux/libclang_rt.builtins-x86_64.a")
+SYSROOT = Sysroot(
+    path=Path("/sr"),
+    musl_version="1.2.3",
+    clang="/usr/bin/clang",
+    clang_version="19",
+    resource_dir="/res",
+    builtins="/res/lib/linux/libclang_rt.builtins-x86_64.a",
+)
 
 
 def test_compiles_always_produce_full_lto_bitcode_even_if_cflags_disagree() -> None:
@@ -27,7 +33,9 @@ def test_compiles_see_only_musl_and_clang_headers() -> None:
 def test_final_link_is_static_lld_with_musl_start_files_and_keeps_the_module() -> None:
     cmd = link_command(SYSROOT, classify(["a.o", "-lm", "-o", "prog"]), Path("/tmp/x/prog"), keep_module=True)
     assert cmd.index("/sr/lib/crt1.o") < cmd.index("/sr/lib/crti.o") < cmd.index("a.o") < cmd.index("/sr/lib/crtn.o")
-    assert {"-fuse-ld=lld", "-static", "-nostdlib", "-Wl,--save-temps=precodegen", "-Wl,-Map=/tmp/x/prog.map"} <= set(cmd)
+    assert {"-fuse-ld=lld", "-static", "-nostdlib", "-Wl,--save-temps=precodegen", "-Wl,-Map=/tmp/x/prog.map"} <= set(
+        cmd
+    )
     assert SYSROOT.builtins in cmd
     assert cmd[-2:] == ["-o", "/tmp/x/prog"]
 

@@ -14,8 +14,15 @@ from ccsandbox.sysroot import MUSL_VERSION, RECIPE_VERSION, STAMP_FORMAT, STAMP_
 def _make(tmp_path: Path, **overrides: object) -> Path:
     (tmp_path / "lib").mkdir()
     (tmp_path / "lib" / "libc.a").write_bytes(b"!<arch>\n")
-    stamp = {"format": STAMP_FORMAT, "recipe_version": RECIPE_VERSION, "musl_version": MUSL_VERSION,
-             "clang": "/bin/sh", "clang_version": "clang 19", "resource_dir": "/r", "builtins": "/r/b.a"}
+    stamp = {
+        "format": STAMP_FORMAT,
+        "recipe_version": RECIPE_VERSION,
+        "musl_version": MUSL_VERSION,
+        "clang": "/bin/sh",
+        "clang_version": "clang 19",
+        "resource_dir": "/r",
+        "builtins": "/r/b.a",
+    }
     stamp.update(overrides)
     (tmp_path / STAMP_NAME).write_text(json.dumps(stamp))
     return tmp_path
@@ -27,12 +34,12 @@ def test_a_complete_stamped_sysroot_loads(tmp_path: Path) -> None:
 
 
 def test_a_missing_sysroot_names_the_command_that_builds_it(tmp_path: Path) -> None:
-    with pytest.raises(SysrootError, match="no musl sysroot at .*run `cc-sandbox sysroot`"):
+    with pytest.raises(SysrootError, match=r"no musl sysroot at .*run `cc-sandbox sysroot`"):
         load_sysroot(tmp_path / "nowhere")
 
 
 def test_a_sysroot_from_another_recipe_is_refused(tmp_path: Path) -> None:
-    with pytest.raises(SysrootError, match="another recipe.*cc-sandbox sysroot"):
+    with pytest.raises(SysrootError, match=r"another recipe.*cc-sandbox sysroot"):
         load_sysroot(_make(tmp_path, recipe_version=RECIPE_VERSION - 1))
 
 
@@ -51,7 +58,7 @@ def test_a_foreign_directory_is_refused(tmp_path: Path) -> None:
 def test_a_stamp_without_libc_is_unfinished(tmp_path: Path) -> None:
     root = _make(tmp_path)
     (root / "lib" / "libc.a").unlink()
-    with pytest.raises(SysrootError, match="no lib/libc.a"):
+    with pytest.raises(SysrootError, match=r"no lib/libc\.a"):
         load_sysroot(root)
 
 
