@@ -21,7 +21,9 @@ def _tool(name: str) -> str:
 
 
 def test_ruff_finds_nothing() -> None:
-    done = subprocess.run([_tool("ruff"), "check", "ccsandbox", "tests", "bench"], cwd=REPO, capture_output=True, text=True)
+    done = subprocess.run(
+        [_tool("ruff"), "check", "ccsandbox", "tests", "bench"], cwd=REPO, capture_output=True, text=True
+    )
     assert done.returncode == 0, done.stdout
 
 

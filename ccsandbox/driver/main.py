@@ -10,12 +10,15 @@ from __future__ import annotations
 import json
 import os
 import sys
+from typing import TYPE_CHECKING
 
 from ..errors import CcSandboxError
 from ..sysroot import load_sysroot
 from .argv import Mode, classify
 from .command import compile_command
-from .link import LinkResult, run_link
+
+if TYPE_CHECKING:
+    from .link import LinkResult
 
 LINK_LOG_ENV = "CC_SANDBOX_LINK_LOG"
 
@@ -38,6 +41,8 @@ def run(argv: list[str]) -> int:
     if inv.mode is not Mode.LINK:
         command = compile_command(sysroot, inv)
         os.execv(command[0], command)
+    from .link import run_link  # deferred: compiles (most calls) need none of the link machinery
+
     result = run_link(sysroot, inv)
     if isinstance(result, int):
         return result
