@@ -11,11 +11,12 @@
 #          strace; and a deb-src entry so `apt-get source` works (musl, the real programs).
 #   .venv: a virtualenv in the checkout with cc-sandbox installed editable, plus dev tools.
 #   cache: the musl 1.2.3 full-LTO sysroot (~/.cache/cc-sandbox/sysroot/...; ~40 s once).
+#   passes/build: the syscall-facts LLVM pass plugin (~30 s once).
 # Needs root or sudo for apt. Set PYTHON to choose the interpreter (default python3, >= 3.11).
 set -euo pipefail
 cd "$(dirname "$0")"
 
-APT_PACKAGES=(clang-19 lld-19 llvm-19 llvm-19-dev libclang-rt-19-dev cmake make gcc libc6-dev dpkg-dev
+APT_PACKAGES=(clang-19 lld-19 llvm-19 llvm-19-dev libclang-rt-19-dev cmake make gcc g++ libc6-dev dpkg-dev
               python3 python3-venv tcl strace ca-certificates)
 DEB_SRC_FILE=/etc/apt/sources.list.d/cc-sandbox-deb-src.sources
 VENV=.venv
@@ -72,6 +73,16 @@ install_python() {
     echo "$want" >"$stamp"
 }
 
+build_plugin() {
+    local so=passes/build/CcSandboxFacts.so
+    if [ -f "$so" ] && [ -z "$(find passes/lib passes/include passes/CMakeLists.txt -newer "$so" 2>/dev/null)" ]; then
+        return
+    fi
+    say "building the syscall-facts pass plugin (passes/, against llvm-19-dev)"
+    { cmake -S passes -B passes/build -DCMAKE_BUILD_TYPE=Release && cmake --build passes/build -j"$(nproc)"; } \
+        >passes/build.log 2>&1 || { tail -20 passes/build.log >&2; say "building the pass plugin failed"; exit 3; }
+}
+
 demo() {
     local bin=$VENV/bin
     say "demo: building examples/echo-server with \`cc-sandbox make\`"
@@ -79,10 +90,15 @@ demo() {
     "$bin/cc-sandbox" make -C examples/echo-server
     say "demo: the whole-program module (program + musl) that became the binary:"
     "$bin/cc-sandbox" module examples/echo-server/echo-server
+    say "demo: the system calls it can make (static analysis of that module):"
+    "$bin/cc-sandbox" analyze examples/echo-server/echo-server
+    say "demo: why may it call accept4?"
+    "$bin/cc-sandbox" explain examples/echo-server/echo-server accept4
 }
 
 install_apt
 install_python
+build_plugin
 "$VENV/bin/cc-sandbox" sysroot >/dev/null
 say "ready: $VENV/bin/cc-sandbox ($("$VENV/bin/cc-sandbox" --version))"
 

@@ -36,3 +36,11 @@ class ModuleError(CcSandboxError):
 
 class SourceError(CcSandboxError):
     """Fetching or unpacking a source tree (apt-get source, a user tarball) failed."""
+
+
+class FactsFormatError(CcSandboxError):
+    """A facts file that is not cc-sandbox facts, or of a version this cc-sandbox cannot read."""
+
+
+class AnalysisError(CcSandboxError):
+    """The analysis cannot produce a sound policy (e.g. unresolved syscalls with --unresolved=refuse)."""

@@ -10,7 +10,7 @@ from pathlib import Path
 
 from .errors import CcSandboxError
 
-__all__ = ["musl_dir", "repo_root", "toolchain_bin_dir"]
+__all__ = ["musl_dir", "plugin_path", "repo_root", "toolchain_bin_dir"]
 
 
 def repo_root() -> Path:
@@ -36,3 +36,9 @@ def musl_dir() -> Path:
 def toolchain_bin_dir() -> Path:
     """``toolchain/bin``: the ar/ranlib/nm shims put first on PATH during builds."""
     return _checkout_dir("toolchain") / "bin"
+
+
+def plugin_path() -> Path | None:
+    """The built syscall-facts pass plugin (``passes/build/CcSandboxFacts.so``), if present."""
+    path = repo_root() / "passes" / "build" / "CcSandboxFacts.so"
+    return path if path.is_file() else None

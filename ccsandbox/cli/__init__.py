@@ -22,7 +22,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import build_cmds, module_cmd, sysroot_cmd
+from . import analyze_cmds, build_cmds, module_cmd, sysroot_cmd
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -46,6 +46,8 @@ def cli(verbose: int) -> None:
     Build with make:       cc-sandbox make -j2
     Any other build:       cc-sandbox build -- ./configure && cc-sandbox make
     Look at the result:    cc-sandbox module ./prog
+    Its system calls:      cc-sandbox analyze ./prog
+    Why one is allowed:    cc-sandbox explain ./prog write
 
     Each linked program PROG gets PROG.bc (the module), PROG.map (link map) and PROG.link.json
     (manifest: which native objects went in) beside it.
@@ -54,7 +56,7 @@ def cli(verbose: int) -> None:
     _verbosity = verbose
 
 
-for command in (*build_cmds.COMMANDS, module_cmd.module, sysroot_cmd.sysroot):
+for command in (*build_cmds.COMMANDS, *analyze_cmds.COMMANDS, module_cmd.module, sysroot_cmd.sysroot):
     cli.add_command(command)
 
 

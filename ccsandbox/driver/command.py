@@ -51,18 +51,23 @@ def is_probe_link(output: str) -> bool:
     return name in ("conftest", "conftest.exe") or name.startswith("cmTC_")
 
 
-def link_command(sysroot: Sysroot, inv: Invocation, output: Path, keep_module: bool) -> list[str]:
+def link_command(
+    sysroot: Sysroot, inv: Invocation, output: Path, keep_module: bool, plugin: Path | None = None
+) -> list[str]:
     """A static full-LTO lld link of ``inv`` into ``output``.
 
     With ``keep_module`` lld also writes ``<output>.0.5.precodegen.bc`` (the merged program+libc
     module exactly as handed to code generation) and ``<output>.map`` (the link map, which tells
-    which native objects went in). Archives are grouped so libc and compiler-rt can refer to
-    each other in any order.
+    which native objects went in), and with ``plugin`` the syscall-facts pass runs at the end of
+    the LTO pipeline (it writes where $CC_SANDBOX_FACTS_OUT says). Archives are grouped so libc
+    and compiler-rt can refer to each other in any order.
     """
     lib = sysroot.lib_dir
-    extra = (
-        ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"] if keep_module else ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
-    )
+    if keep_module:
+        extra = ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"]
+        extra += [f"-Wl,--load-pass-plugin={plugin}"] if plugin else []
+    else:
+        extra = ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
     return [
         sysroot.clang,
         *common_flags(sysroot),

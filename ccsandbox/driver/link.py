@@ -16,6 +16,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import LinkError
+from ..resources import plugin_path
 from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
@@ -32,12 +33,19 @@ class LinkResult:
     output: Path
     module: Path
     manifest: Path
+    facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
-    """Files written beside a linked binary: the module, the map and the link manifest."""
-    return {"module": Path(f"{output}.bc"), "map": Path(f"{output}.map"), "manifest": Path(f"{output}.link.json")}
+    """Files written beside a linked binary: module, map, link manifest, facts and policy."""
+    return {
+        "module": Path(f"{output}.bc"),
+        "map": Path(f"{output}.map"),
+        "manifest": Path(f"{output}.link.json"),
+        "facts": Path(f"{output}.facts"),
+        "policy": Path(f"{output}.policy.json"),
+    }
 
 
 def foreign_inputs(sysroot: Sysroot, natives: list[NativeInput]) -> list[NativeInput]:
@@ -84,6 +92,12 @@ def _publish(staged: Path, output: Path, manifest: dict[str, object]) -> None:
     os.replace(staged.with_name(staged.name + ".0.5.precodegen.bc"), side["module"])
     os.replace(staged.with_name(staged.name + ".map"), side["map"])
     os.replace(staged_manifest, side["manifest"])
+    staged_facts = staged.with_name(staged.name + ".facts")
+    if staged_facts.is_file():
+        os.replace(staged_facts, side["facts"])
+    else:
+        side["facts"].unlink(missing_ok=True)  # never leave facts of an older link beside it
+    side["policy"].unlink(missing_ok=True)
     os.replace(staged, output)
 
 
@@ -119,11 +133,14 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{output.name}.", suffix=".cc-sandbox", dir=output.parent) as tmp:
         staged = Path(tmp) / output.name
-        code = subprocess.call(link_command(sysroot, inv, staged, keep_module=True))
+        plugin = plugin_path()
+        env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
+        code = subprocess.call(link_command(sysroot, inv, staged, keep_module=True, plugin=plugin), env=env)
         if code != 0:
             return code
         natives = _check_staged(sysroot, staged, output)
         seconds = time.monotonic() - started
         _publish(staged, output, _manifest(sysroot, inv, output, natives, seconds))
     side = sidecar_paths(output)
-    return LinkResult(output=output, module=side["module"], manifest=side["manifest"], seconds=seconds)
+    facts = side["facts"] if side["facts"].is_file() else None
+    return LinkResult(output=output, module=side["module"], manifest=side["manifest"], facts=facts, seconds=seconds)

@@ -1,0 +1,78 @@
+"""Building a policy from an analysis, and the "why is this allowed" chain (pure)."""
+
+from __future__ import annotations
+
+import networkx as nx
+
+from ..errors import AnalysisError
+from ..syscalls import name_of
+from .analyze import Analysis
+from .callgraph import is_dispatch
+from .policy import ALWAYS_ALLOWED, IMPLIED, Policy, allowed_syscalls
+
+__all__ = ["build_policy", "explain_chain"]
+
+
+def build_policy(analysis: Analysis, program: str, unresolved: str = "allow-all", seconds: float = 0.0) -> Policy:
+    """The policy for ``analysis``; ``unresolved`` is what unknown numbers do: allow-all or refuse."""
+    found = analysis.syscalls
+    if found.unresolved and unresolved == "refuse":
+        first = found.unresolved[0]
+        raise AnalysisError(
+            f"{len(found.unresolved)} syscall site(s) have unknown numbers (first: {first.function}: "
+            f"{first.reason}); refusing to build a policy (use --unresolved allow-all to allow everything)"
+        )
+    cg = analysis.call_graph
+    stats = {
+        "indirect_mode": cg.mode.value,
+        "functions": cg.graph.number_of_nodes(),
+        "reachable_functions": len(analysis.reachable),
+        "roots": sorted(analysis.roots),
+        "indirect_sites": cg.indirect_sites,
+        "indirect_targets": cg.indirect_targets,
+        "seconds": round(seconds, 3),
+    }
+    return Policy(
+        program=program,
+        allowed=allowed_syscalls(found),
+        unresolved=found.unresolved,
+        allow_all=bool(found.unresolved),
+        stats=stats,
+    )
+
+
+def explain_chain(analysis: Analysis, nr: int) -> list[str]:
+    """Lines explaining why syscall ``nr`` is allowed: a shortest call chain from a root to a site."""
+    sites = analysis.syscalls.sites.get(nr)
+    if not sites:
+        if nr in ALWAYS_ALLOWED:
+            return [f"{name_of(nr)} is always allowed: {ALWAYS_ALLOWED[nr]}"]
+        if nr in IMPLIED and IMPLIED[nr][0] in analysis.syscalls.sites:
+            trigger, why = IMPLIED[nr]
+            return [f"{name_of(nr)} is implied by {name_of(trigger)}: {why}", *explain_chain(analysis, trigger)]
+        raise AnalysisError(f"{name_of(nr)} ({nr}) is not allowed: no reachable code makes it")
+    full = analysis.call_graph.graph
+    keep = set(analysis.reachable) | {n for n in full if is_dispatch(n)}
+    graph: nx.DiGraph = full.subgraph(keep).copy()
+    source = "<entry>"
+    graph.add_edges_from((source, root) for root in analysis.roots if root in graph)
+    paths = nx.single_source_shortest_path(graph, source)
+    best = min((paths[s] for s in sites if s in paths), key=len)
+    lines = [f"{name_of(nr)} ({nr}) is made in {', '.join(sites)}; shortest chain from an entry point:"]
+    chain = best[1:]
+    depth = 0
+    for i in range(len(chain) - 1):
+        caller, callee = chain[i], chain[i + 1]
+        if is_dispatch(caller):
+            continue
+        via = ""
+        if is_dispatch(callee):
+            via = f"   [indirect call, {callee[len('<indirect ') : -1]}]"
+            callee = chain[i + 2]
+        elif graph.edges[caller, callee].get("kind") == "native":
+            via = "   [from assembly]"
+        lines.append(f"  {'  ' * depth}{caller} -> {callee}{via}")
+        depth += 1
+    root = best[1]
+    lines.insert(1, f"  {root}: {analysis.roots[root]}")
+    return lines

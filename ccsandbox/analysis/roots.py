@@ -1,0 +1,46 @@
+"""Where execution enters the program without a visible call (pure).
+
+* ``_start_c`` and whatever module-level asm names: crt1's ``_start`` is asm that calls it.
+* ``main``: musl calls it through a pointer; a root as well so that no resolution mode can lose it.
+* constructors and destructors (``llvm.global_ctors``/``dtors``, i.e. .init_array/.fini_array).
+* signal handlers: the kernel enters them. Any address-taken function shaped like a handler,
+  ``void (int)`` or ``void (int, siginfo_t *, void *)``, is one as soon as ``rt_sigaction`` is
+  reachable (see :func:`signal_handler_roots`).
+
+Thread and clone start routines, atexit handlers and the ``.init_array`` walk are real indirect
+calls in musl's bitcode (or in the assembly model for ``__clone``), so the call graph reaches them.
+"""
+
+from __future__ import annotations
+
+from ..facts.schema import Facts
+from .signature import parse_signature
+
+HANDLER_SHAPES = (("int",), ("int", "ptr", "ptr"))
+
+__all__ = ["base_roots", "signal_handler_roots"]
+
+
+def base_roots(facts: Facts) -> dict[str, str]:
+    """Root function -> why it is a root."""
+    roots: dict[str, str] = {}
+    for name in facts.module_asm_refs:
+        roots[name] = "called from module-level asm (crt1's _start)"
+    for name, why in (("_start_c", "process entry (from _start)"), ("main", "the program's main")):
+        if name in facts.functions and not facts.functions[name].declaration:
+            roots.setdefault(name, why)
+    for name in facts.ctors:
+        roots.setdefault(name, "constructor (.init_array)")
+    for name in facts.dtors:
+        roots.setdefault(name, "destructor (.fini_array)")
+    return roots
+
+
+def signal_handler_roots(facts: Facts) -> dict[str, str]:
+    """Address-taken functions that have the shape of a signal handler."""
+    found = {}
+    for name, fn in facts.functions.items():
+        shaped = fn.type.startswith("void ") and parse_signature(fn.type).params in HANDLER_SHAPES
+        if fn.address_taken and not fn.declaration and shaped:
+            found[name] = "possible signal handler (the kernel calls it)"
+    return found

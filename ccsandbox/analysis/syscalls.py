@@ -1,0 +1,115 @@
+"""Resolving syscall numbers over the reachable part of the call graph (pure).
+
+A site's number is a constant, or a parameter of its function: that function is then a
+*wrapper* and its callers supply the number (e.g. musl's ``syscall()`` or ``__syscall_cp_asm``).
+Wrappers are resolved transitively through reachable callers. Anything that stays unknown -- a
+non-constant argument, a wrapper called through a pointer, a site the pass could not read -- is
+returned as :class:`Unresolved`, never dropped: the policy then fails closed.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TypeAlias
+
+import networkx as nx
+
+from ..facts.schema import CallSite, Facts, Value
+from .asm_model import NativeFunction
+
+__all__ = ["SyscallSet", "Unresolved", "resolve_syscalls"]
+
+
+@dataclass(frozen=True, order=True)
+class Unresolved:
+    function: str
+    reason: str
+
+
+@dataclass(frozen=True)
+class SyscallSet:
+    sites: dict[int, tuple[str, ...]]  # number -> functions that contain a site for it
+    unresolved: tuple[Unresolved, ...]
+
+
+#: numbers found, and what stayed unknown
+Found: TypeAlias = tuple[frozenset[int], tuple[Unresolved, ...]]
+
+
+class _Resolver:
+    def __init__(self, facts: Facts, graph: nx.DiGraph, reachable: frozenset[str], roots: frozenset[str]) -> None:
+        self.roots = roots
+        self.callers: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
+        for name in reachable:
+            fn = facts.functions.get(name)
+            for call in fn.calls if fn else ():
+                self.callers[call.callee].append((name, call))
+        # dispatch nodes are reachable exactly when one of their callers is
+        live_dispatch = {v for u, v, k in graph.edges(data="kind") if k == "indirect" and u in reachable}
+        self.indirectly_called = {v for u in live_dispatch for v in graph.successors(u)}
+        self.memo: dict[tuple[str, int], Found] = {}
+
+    def param_values(self, function: str, index: int, stack: frozenset[tuple[str, int]] = frozenset()) -> Found:
+        key = (function, index)
+        if key in self.memo:
+            return self.memo[key]
+        if key in stack:
+            return frozenset(), ()
+        numbers: set[int] = set()
+        unresolved: list[Unresolved] = []
+        for caller, call in self.callers.get(function, ()):
+            value = dict(call.args).get(index)
+            found, missing = self.value(caller, value, stack | {key}, callee=function)
+            numbers |= found
+            unresolved += missing
+        if function in self.roots:
+            unresolved.append(Unresolved(function, f"syscall number in parameter {index} of an entry point"))
+        if function in self.indirectly_called:
+            unresolved.append(
+                Unresolved(function, f"syscall number in parameter {index}, and called through a pointer")
+            )
+        result = (frozenset(numbers), tuple(unresolved))
+        self.memo[key] = result
+        return result
+
+    def value(self, function: str, value: Value | None, stack: frozenset[tuple[str, int]], callee: str = "") -> Found:
+        if isinstance(value, int):
+            return frozenset({value}), ()
+        if isinstance(value, str) and value.startswith("p") and value[1:].isdigit():
+            return self.param_values(function, int(value[1:]), stack)
+        reason = value[1:] if isinstance(value, str) else "not a constant"
+        target = f" passed to {callee}" if callee else ""
+        return frozenset(), (Unresolved(function, f"syscall number{target} is unknown ({reason})"),)
+
+
+def resolve_syscalls(
+    facts: Facts,
+    natives: dict[str, NativeFunction],
+    graph: nx.DiGraph,
+    reachable: Iterable[str],
+    roots: Iterable[str] = (),
+) -> SyscallSet:
+    """Syscall numbers made by the ``reachable`` functions, with where each comes from."""
+    live = frozenset(reachable)
+    resolver = _Resolver(facts, graph, live, frozenset(roots))
+    sites: dict[int, set[str]] = defaultdict(set)
+    unresolved: set[Unresolved] = set()
+    for name in sorted(live):
+        fn = facts.functions.get(name)
+        native = natives.get(name)
+        values: list[Value | None] = list(fn.syscalls) if fn else []
+        if native is not None:
+            values += list(native.syscalls)
+            if native.syscall_param is not None:
+                values.append(f"p{native.syscall_param}")
+        for value in values:
+            numbers, missing = resolver.value(name, value, frozenset())
+            for nr in numbers:
+                sites[nr].add(name)
+            unresolved.update(missing)
+    return SyscallSet(
+        sites={nr: tuple(sorted(names)) for nr, names in sorted(sites.items())},
+        unresolved=tuple(sorted(unresolved)),
+    )

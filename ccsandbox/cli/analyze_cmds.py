@@ -1,0 +1,102 @@
+"""``cc-sandbox analyze`` and ``cc-sandbox explain``: the syscall set of a program and why."""
+
+from __future__ import annotations
+
+import json
+import time
+from pathlib import Path
+
+import click
+
+from ..analysis.analyze import analyze as run_analysis
+from ..analysis.asm_model import load_asm_model
+from ..analysis.callgraph import IndirectMode
+from ..analysis.policy import Policy
+from ..analysis.report import build_policy, explain_chain
+from ..errors import CcSandboxError
+from ..facts.extract import load_facts
+from ..syscalls import SYSCALL_NUMBERS, name_of
+
+target_argument = click.argument("target", type=click.Path(path_type=Path))
+mode_option = click.option(
+    "--indirect",
+    "mode",
+    type=click.Choice([m.value for m in IndirectMode]),
+    default=IndirectMode.SIGNATURE.value,
+    show_default=True,
+    help="How indirect calls are resolved: by function type only, or also by struct field.",
+)
+
+
+def _render(policy: Policy) -> str:
+    s = policy.stats
+    names = " ".join(f"{name_of(nr)}({nr})" for nr in policy.allowed)
+    lines = [
+        f"program     {policy.program}",
+        f"allowed     {len(policy.allowed)} syscalls; {policy.blocked_count} of {policy.table_size} blocked "
+        f"(x86_64, Linux 6.18 table)" + ("  ** ALLOW-ALL: unresolved sites **" if policy.allow_all else ""),
+        f"reachable   {s['reachable_functions']} of {s['functions']} functions from {len(s['roots'])} roots",
+        f"indirect    {s['indirect_sites']} call sites -> {s['indirect_targets']} targets ({s['indirect_mode']} mode)",
+        f"syscalls    {names}",
+    ]
+    for u in policy.unresolved:
+        lines.append(f"unresolved  {u.function}: {u.reason}")
+    return "\n".join(lines)
+
+
+@click.command("analyze")
+@target_argument
+@mode_option
+@click.option(
+    "--unresolved",
+    type=click.Choice(["allow-all", "refuse"]),
+    default="allow-all",
+    show_default=True,
+    help="What a syscall site with an unknown number does: widen the policy to everything, or fail.",
+)
+@click.option("--json", "as_json", is_flag=True, help="Print the policy as JSON (format cc-sandbox-policy).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the policy JSON here."
+)
+def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Path | None) -> int:
+    """Compute the system calls TARGET can make (a binary built by cc-sandbox, its .bc, or .facts).
+
+    Prints the allowed set with its size against the x86_64 table. Unknown syscall numbers are
+    never dropped: they widen the policy to allow-all (the default) or fail with --unresolved refuse.
+    """
+    started = time.monotonic()
+    facts = load_facts(target)
+    result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
+    policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
+    document = json.dumps(policy.to_json(), indent=2)
+    if output is not None:
+        output.write_text(document + "\n")
+    click.echo(document if as_json else _render(policy))
+    return 0
+
+
+def _syscall_number(text: str) -> int:
+    if text.isdigit():
+        return int(text)
+    if text in SYSCALL_NUMBERS:
+        return SYSCALL_NUMBERS[text]
+    close = [n for n in SYSCALL_NUMBERS if text in n or n in text][:5]
+    hint = f"; did you mean {', '.join(close)}?" if close else ""
+    raise CcSandboxError(f"unknown syscall {text!r}{hint}")
+
+
+@click.command("explain")
+@target_argument
+@click.argument("syscall")
+@mode_option
+def explain(target: Path, syscall: str, mode: str) -> int:
+    """Show why SYSCALL (name or number) is allowed for TARGET: the shortest call chain from an
+    entry point to a site that makes it, or the rule that always allows it.
+    """
+    nr = _syscall_number(syscall)
+    result = run_analysis(load_facts(target), load_asm_model(), IndirectMode(mode))
+    click.echo("\n".join(explain_chain(result, nr)))
+    return 0
+
+
+COMMANDS = (analyze, explain)

@@ -1,0 +1,93 @@
+//===- SyscallFacts.h - per-function facts for syscall analysis ---*- C++ -*-===//
+//
+// FILE: include/SyscallFacts.h
+// DESCRIPTION: The facts cc-sandbox's Python analysis needs from a whole-program module:
+//   per function its direct calls (with integer arguments that are constants or parameters),
+//   indirect call sites (function type and struct field), inline-asm syscall sites, and the
+//   functions whose address it takes; per global, the functions in its initializer.
+//   SyscallFactsAnalysis only computes; writeFactsJson serialises (format "cc-sandbox-facts").
+// The format is documented in passes/FORMAT.md and parsed by ccsandbox/facts/schema.py.
+//
+//===----------------------------------------------------------------------===//
+#ifndef CC_SANDBOX_SYSCALL_FACTS_H
+#define CC_SANDBOX_SYSCALL_FACTS_H
+
+#include "llvm/ADT/MapVector.h"
+#include "llvm/IR/PassManager.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <map>
+#include <set>
+#include <string>
+#include <vector>
+
+namespace ccsandbox {
+
+constexpr int FactsVersion = 1;
+
+/// A value as far as the analysis can tell without data flow: a constant, the caller's
+/// N-th parameter, or unknown (with a short reason).
+struct ValueFact {
+  enum Kind { Const, Param, Unknown } K = Unknown;
+  long long Value = 0;     // Const: the value; Param: the index
+  std::string Reason;      // Unknown: why (e.g. the opcode it came from)
+  bool operator<(const ValueFact &O) const;
+};
+
+struct CallFact {
+  std::string Callee;
+  std::map<unsigned, ValueFact> IntArgs;  // only constants and parameters
+  bool operator<(const CallFact &O) const;
+};
+
+struct IndirectCallFact {
+  std::string Type;   // the call's function type, e.g. "i32 (ptr, i64)"
+  std::string Field;  // "struct+offset" from struct-path TBAA of the pointer's load, or ""
+  bool operator<(const IndirectCallFact &O) const;
+};
+
+struct FunctionFacts {
+  std::string Name;
+  std::string Linkage;
+  std::string Type;
+  bool Declaration = false;
+  bool AddressTaken = false;
+  bool FieldsOnly = false;   // every address use is a struct field (tagged store/initializer)
+  std::set<CallFact> Calls;
+  std::set<IndirectCallFact> IndirectCalls;
+  std::set<ValueFact> Syscalls;
+  std::set<std::string> Refs;                       // functions whose address this code takes
+  std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
+};
+
+struct ModuleFacts {
+  std::string Triple;
+  std::vector<FunctionFacts> Functions;                        // module order
+  std::map<std::string, std::set<std::string>> GlobalRefs;     // global -> functions
+  std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
+  std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
+};
+
+class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {
+public:
+  using Result = ModuleFacts;
+  Result run(llvm::Module &M, llvm::ModuleAnalysisManager &);
+
+private:
+  static llvm::AnalysisKey Key;
+  friend struct llvm::AnalysisInfoMixin<SyscallFactsAnalysis>;
+};
+
+/// Serialise facts as the versioned JSON format (deterministic order).
+void writeFactsJson(const ModuleFacts &Facts, llvm::raw_ostream &OS);
+
+/// Writes the facts of the module to $CC_SANDBOX_FACTS_OUT (or stdout for "-").
+class SyscallFactsPrinter : public llvm::PassInfoMixin<SyscallFactsPrinter> {
+public:
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &MAM);
+  static bool isRequired() { return true; }
+};
+
+} // namespace ccsandbox
+
+#endif

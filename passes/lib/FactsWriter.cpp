@@ -1,0 +1,107 @@
+//===- FactsWriter.cpp - serialise ModuleFacts as versioned JSON ----------===//
+//
+// FILE: lib/FactsWriter.cpp
+// DESCRIPTION: The "cc-sandbox-facts" JSON format, version 1 (passes/FORMAT.md). Empty lists
+//   are omitted; every list is sorted, so output is deterministic and diffs cleanly.
+//
+//===----------------------------------------------------------------------===//
+#include "SyscallFacts.h"
+
+#include "llvm/Config/llvm-config.h"
+#include "llvm/Support/JSON.h"
+
+using namespace llvm;
+using namespace ccsandbox;
+
+namespace {
+
+json::Value valueJson(const ValueFact &V) {
+  switch (V.K) {
+  case ValueFact::Const: return json::Value(V.Value);
+  case ValueFact::Param: return json::Value("p" + std::to_string(V.Value));
+  case ValueFact::Unknown: break;
+  }
+  return json::Value("?" + V.Reason);
+}
+
+template <typename Container, typename Fn>
+void arrayIfAny(json::OStream &J, StringRef Key, const Container &C, Fn Each) {
+  if (C.empty())
+    return;
+  J.attributeArray(Key, [&] {
+    for (const auto &E : C)
+      Each(E);
+  });
+}
+
+void writeFunction(json::OStream &J, const FunctionFacts &F) {
+  J.object([&] {
+    J.attribute("name", F.Name);
+    J.attribute("linkage", F.Linkage);
+    J.attribute("type", F.Type);
+    if (F.Declaration)
+      J.attribute("declaration", true);
+    if (F.AddressTaken)
+      J.attribute("address_taken", F.FieldsOnly ? "fields" : "any");
+    arrayIfAny(J, "calls", F.Calls, [&](const CallFact &C) {
+      J.object([&] {
+        J.attribute("callee", C.Callee);
+        if (!C.IntArgs.empty())
+          J.attributeObject("args", [&] {
+            for (const auto &[Idx, V] : C.IntArgs)
+              J.attribute(std::to_string(Idx), valueJson(V));
+          });
+      });
+    });
+    arrayIfAny(J, "indirect_calls", F.IndirectCalls, [&](const IndirectCallFact &C) {
+      J.object([&] {
+        J.attribute("type", C.Type);
+        if (!C.Field.empty())
+          J.attribute("field", C.Field);
+      });
+    });
+    arrayIfAny(J, "syscalls", F.Syscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
+    arrayIfAny(J, "refs", F.Refs, [&](const std::string &R) { J.value(R); });
+    arrayIfAny(J, "field_stores", F.FieldStores, [&](const auto &P) {
+      J.array([&] {
+        J.value(P.first);
+        J.value(P.second);
+      });
+    });
+  });
+}
+
+void writeNameSets(json::OStream &J, StringRef Key, const std::map<std::string, std::set<std::string>> &M) {
+  J.attributeObject(Key, [&] {
+    for (const auto &[K, Names] : M)
+      J.attributeArray(K, [&] {
+        for (const std::string &N : Names)
+          J.value(N);
+      });
+  });
+}
+
+} // namespace
+
+void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
+  json::OStream J(OS);
+  J.object([&] {
+    J.attribute("format", "cc-sandbox-facts");
+    J.attribute("version", FactsVersion);
+    J.attribute("producer", "cc-sandbox-facts plugin (LLVM " LLVM_VERSION_STRING ")");
+    J.attribute("triple", Facts.Triple);
+    for (auto [Key, List] : {std::pair{"ctors", &Facts.Ctors}, {"dtors", &Facts.Dtors},
+                             {"module_asm_refs", &Facts.ModuleAsmRefs}})
+      J.attributeArray(Key, [&] {
+        for (const std::string &N : *List)
+          J.value(N);
+      });
+    writeNameSets(J, "global_refs", Facts.GlobalRefs);
+    writeNameSets(J, "global_fields", Facts.GlobalFields);
+    J.attributeArray("functions", [&] {
+      for (const FunctionFacts &F : Facts.Functions)
+        writeFunction(J, F);
+    });
+  });
+  OS << "\n";
+}

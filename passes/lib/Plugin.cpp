@@ -1,0 +1,66 @@
+//===- Plugin.cpp - registration of the cc-sandbox-facts pass -------------===//
+//
+// FILE: lib/Plugin.cpp
+// DESCRIPTION: Registers SyscallFactsPrinter, which writes the facts of the module to the
+//   file named by $CC_SANDBOX_FACTS_OUT ("-" for stdout). An environment variable rather than a
+//   cl::opt because lld parses -mllvm options before it loads pass plugins.
+// USAGE:
+//   1. Standalone on a saved module:
+//        CC_SANDBOX_FACTS_OUT=prog.facts opt-19 -load-pass-plugin=CcSandboxFacts.so
+//            -passes=cc-sandbox-facts -disable-output prog.bc
+//   2. Inside the final LTO link, on exactly the module that is code-generated:
+//        CC_SANDBOX_FACTS_OUT=prog.facts clang-19 -fuse-ld=lld -flto ...
+//            -Wl,--load-pass-plugin=CcSandboxFacts.so
+//      (registered at the full-LTO "last" extension point; it does nothing when the variable
+//      is unset, so loading the plugin never changes a link otherwise).
+//
+//===----------------------------------------------------------------------===//
+#include "SyscallFacts.h"
+
+#include "llvm/Passes/PassBuilder.h"
+#include "llvm/Passes/PassPlugin.h"
+#include "llvm/Support/FileSystem.h"
+#include "llvm/Support/raw_ostream.h"
+
+#include <cstdlib>
+
+using namespace llvm;
+using namespace ccsandbox;
+
+PreservedAnalyses SyscallFactsPrinter::run(Module &M, ModuleAnalysisManager &MAM) {
+  const char *Out = std::getenv("CC_SANDBOX_FACTS_OUT");
+  if (!Out || !*Out)
+    return PreservedAnalyses::all();
+  const ModuleFacts &Facts = MAM.getResult<SyscallFactsAnalysis>(M);
+  if (StringRef(Out) == "-") {
+    writeFactsJson(Facts, outs());
+    return PreservedAnalyses::all();
+  }
+  std::error_code EC;
+  raw_fd_ostream OS(Out, EC, sys::fs::OF_Text);
+  if (EC) {
+    errs() << "cc-sandbox-facts: cannot write " << Out << ": " << EC.message() << "\n";
+    return PreservedAnalyses::all();   // the driver notices the missing file
+  }
+  writeFactsJson(Facts, OS);
+  return PreservedAnalyses::all();
+}
+
+extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT PassPluginLibraryInfo llvmGetPassPluginInfo() {
+  return {LLVM_PLUGIN_API_VERSION, "cc-sandbox-facts", "1", [](PassBuilder &PB) {
+            // 1. opt -passes=cc-sandbox-facts
+            PB.registerPipelineParsingCallback(
+                [](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
+                  if (Name != "cc-sandbox-facts")
+                    return false;
+                  MPM.addPass(SyscallFactsPrinter());
+                  return true;
+                });
+            // 2. the analysis, for the printer and for anyone else
+            PB.registerAnalysisRegistrationCallback(
+                [](ModuleAnalysisManager &MAM) { MAM.registerPass([] { return SyscallFactsAnalysis(); }); });
+            // 3. the end of the full-LTO pipeline: the module as code generation will see it
+            PB.registerFullLinkTimeOptimizationLastEPCallback(
+                [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(SyscallFactsPrinter()); });
+          }};
+}
