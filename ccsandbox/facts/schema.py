@@ -21,7 +21,16 @@ SUPPORTED_VERSIONS = (1,)
 #: unknown ("?<reason>").
 Value = int | str
 
-__all__ = ["FORMAT", "CallSite", "Facts", "FunctionFacts", "IndirectSite", "parse_facts", "read_facts"]
+__all__ = [
+    "FORMAT",
+    "CallSite",
+    "Facts",
+    "FunctionFacts",
+    "IndirectSite",
+    "canonical_facts",
+    "parse_facts",
+    "read_facts",
+]
 
 
 @dataclass(frozen=True)
@@ -130,3 +139,17 @@ def read_facts(path: Path) -> Facts:
     except (json.JSONDecodeError, UnicodeDecodeError):
         raise FactsFormatError(f"{path} is not JSON: not a cc-sandbox facts file") from None
     return parse_facts(obj, str(path))
+
+
+def canonical_facts(obj: dict[str, Any]) -> dict[str, Any]:
+    """A facts document with every list in a canonical order and the producer dropped, so that
+    two extractors' outputs compare equal exactly when they state the same facts."""
+
+    def ordered(items: list[Any]) -> list[Any]:
+        return sorted(items, key=lambda item: json.dumps(item, sort_keys=True))
+
+    functions = {}
+    for fn in obj["functions"]:
+        functions[fn["name"]] = {k: ordered(v) if isinstance(v, list) else v for k, v in fn.items()}
+    rest = {k: v for k, v in obj.items() if k not in ("functions", "producer")}
+    return {**rest, "functions": functions}

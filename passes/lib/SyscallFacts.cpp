@@ -354,10 +354,10 @@ void Collector::useOf(Function &Target, const Use &U) {
 /// Record functions sitting in named-struct fields of an initializer; functions anywhere else
 /// in it (arrays of pointers, unnamed structs, constant expressions) become untracked.
 void Collector::globalFields(Constant *C, Function *Only) {
-  if (auto *Fn = dyn_cast<Function>(C->stripPointerCasts())) {
-    if (!Only || Fn == Only)
+  if (auto *GV = dyn_cast<GlobalValue>(C->stripPointerCasts())) {
+    if (auto *Fn = dyn_cast<Function>(GV); Fn && (!Only || Fn == Only))
       Untracked.insert(Fn);   // reached outside a struct field
-    return;
+    return;                   // another global: its initializer is walked on its own
   }
   if (auto *CS = dyn_cast<ConstantStruct>(C)) {
     StructType *ST = CS->getType();
@@ -376,10 +376,8 @@ void Collector::globalFields(Constant *C, Function *Only) {
     return;
   }
   for (Use &Op : C->operands())
-    if (auto *Inner = dyn_cast<Constant>(Op.get()); Inner && !isa<GlobalValue>(Inner))
+    if (auto *Inner = dyn_cast<Constant>(Op.get()))
       globalFields(Inner, Only);
-    else if (auto *Fn = dyn_cast<Function>(Op.get()); Fn && (!Only || Fn == Only))
-      Untracked.insert(Fn);
 }
 
 /// Stores into fields that some indirect call loads from: the function stored, or "?" when

@@ -7,12 +7,19 @@ CC_SANDBOX_REAL_WORK to a directory to reuse sources and builds between runs.
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 from pathlib import Path
 
 import pytest
 
+from ccsandbox.facts.llvmlite_extract import extract_facts
+from ccsandbox.facts.schema import canonical_facts
+
 from .helpers import EXAMPLES, module_functions, run
+from .tracing import unsound
+from .workloads import WORKLOADS
 
 RECIPES = {
     # name: (libc function the module must contain, program function it must contain)
@@ -28,15 +35,49 @@ def real_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(chosen) if chosen else tmp_path_factory.mktemp("real")
 
 
+_built: dict[str, Path] = {}
+
+
+def build(name: str, real_work: Path, env: dict[str, str]) -> Path:
+    """Build a recipe once per test session; returns the binary."""
+    if name not in _built:
+        done = run([str(EXAMPLES / "real" / name / "build.sh"), str(real_work)], env, timeout=1800)
+        assert done.returncode == 0, done.stderr[-3000:]
+        _built[name] = Path(done.stdout.strip().splitlines()[-1])
+    return _built[name]
+
+
 @pytest.mark.real_programs
 @pytest.mark.parametrize("name", sorted(RECIPES))
 def test_real_program_builds_and_passes_its_smoke_run(name: str, real_work: Path, tool_env: dict[str, str]) -> None:
-    built = run([str(EXAMPLES / "real" / name / "build.sh"), str(real_work)], tool_env, timeout=1800)
-    assert built.returncode == 0, built.stderr[-3000:]
-    binary = Path(built.stdout.strip().splitlines()[-1])
+    binary = build(name, real_work, tool_env)
     assert binary.is_file() and Path(f"{binary}.link.json").is_file()
     smoke = run([str(EXAMPLES / "real" / name / "smoke.sh"), str(binary)], tool_env, timeout=120)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     libc_function, program_function = RECIPES[name]
     functions = module_functions(Path(f"{binary}.bc"))
     assert {"main", libc_function, program_function} <= functions
+
+
+@pytest.mark.real_programs
+@pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_real_program_policy_covers_everything_its_workload_does(
+    name: str, real_work: Path, tool_env: dict[str, str], tmp_path: Path
+) -> None:
+    binary = build(name, real_work, tool_env)
+    policy = Path(f"{binary}.policy.json")
+    assert not json.loads(policy.read_text())["allow_all"], "the policy must not fall back to allow-all"
+    observed = WORKLOADS[name](binary, tmp_path)
+    assert len(observed) > 15, f"the workload did too little: {sorted(observed)}"
+    assert unsound(observed, policy) == []
+
+
+@pytest.mark.real_programs
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_reference_extractor_agrees_with_the_pass_on_real_programs(
+    name: str, real_work: Path, tool_env: dict[str, str]
+) -> None:
+    binary = build(name, real_work, tool_env)
+    in_link = json.loads(Path(f"{binary}.facts").read_text())
+    assert canonical_facts(extract_facts(Path(f"{binary}.bc"))) == canonical_facts(in_link)

@@ -1,0 +1,78 @@
+"""musl/asm-model.json must describe every x86_64 assembly file of the musl the sysroot was
+built from: same files, same global symbols, the same syscall numbers, the same calls into C.
+A new musl with a new or changed .s file fails here instead of silently escaping the analysis.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import pytest
+
+from ccsandbox.resources import musl_dir
+from ccsandbox.sysroot import Sysroot
+
+MODEL = json.loads((musl_dir() / "asm-model.json").read_text())
+
+
+def _asm_files(source: Path) -> dict[str, str]:
+    files = sorted(source.glob("src/*/x86_64/*.s")) + sorted(source.glob("crt/x86_64/*.s"))
+    return {str(f.relative_to(source)): f.read_text() for f in files}
+
+
+def _code(text: str) -> list[str]:
+    lines = []
+    for line in re.sub(r"/\*.*?\*/", "", text, flags=re.S).splitlines():
+        line = line.split("#", 1)[0].strip()
+        if line:
+            lines.append(line)
+    return lines
+
+
+@pytest.fixture(scope="module")
+def asm_files(sysroot: Sysroot) -> dict[str, str]:
+    if not sysroot.source_dir.is_dir():
+        pytest.fail(
+            f"the sysroot keeps no musl source at {sysroot.source_dir}; rebuild it with cc-sandbox sysroot --rebuild"
+        )
+    return _asm_files(sysroot.source_dir)
+
+
+def test_every_assembly_file_is_modelled(asm_files: dict[str, str]) -> None:
+    assert MODEL["musl_version"] == "1.2.3"
+    assert sorted(asm_files) == sorted(MODEL["files"])
+
+
+def test_global_symbols_match(asm_files: dict[str, str]) -> None:
+    for path, text in asm_files.items():
+        symbols = re.findall(r"^\s*\.globa?l\s+(\w+)", text, flags=re.M)
+        assert sorted(symbols) == sorted(MODEL["files"][path]["symbols"]), path
+
+
+def test_syscall_numbers_match_the_source(asm_files: dict[str, str]) -> None:
+    for path, text in asm_files.items():
+        entry = MODEL["files"][path]
+        code = _code(text)
+        has_syscall = any(line == "syscall" for line in code)
+        assert has_syscall == bool(entry.get("syscalls") or "syscall_param" in entry), path
+        if not has_syscall or "syscall_param" in entry:
+            continue
+        loaded = [int(n, 0) for line in code for n in re.findall(r"^movl?\s+\$(\w+),\s*%(?:e?ax|rax|al)$", line)]
+        assert sorted(set(loaded)) == sorted(entry["syscalls"]), path
+
+
+def test_calls_into_c_match_the_source(asm_files: dict[str, str]) -> None:
+    for path, text in asm_files.items():
+        local = set(re.findall(r"^(\w+):", text, flags=re.M))
+        targets = {
+            m.split("@")[0] for line in _code(text) for m in re.findall(r"^(?:call|jmp)\s+([A-Za-z_][\w@]*)$", line)
+        }
+        assert sorted(targets - local) == sorted(MODEL["files"][path].get("calls", [])), path
+
+
+def test_function_pointer_calls_are_modelled(asm_files: dict[str, str]) -> None:
+    for path, text in asm_files.items():
+        calls_pointer = any(re.match(r"^call\s+\*", line) for line in _code(text))
+        assert calls_pointer == bool(MODEL["files"][path].get("indirect_calls")), path

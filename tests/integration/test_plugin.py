@@ -1,0 +1,67 @@
+"""The syscall-facts pass plugin against the shared fixtures, and inside real links."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ccsandbox.facts.extract import run_plugin
+from ccsandbox.facts.schema import parse_facts
+from ccsandbox.resources import plugin_path, repo_root
+
+from .helpers import EXAMPLES, run
+
+INPUTS = repo_root() / "passes" / "test" / "Inputs"
+
+
+@pytest.fixture(scope="module")
+def plugin() -> Path:
+    found = plugin_path()
+    if found is None:
+        if os.environ.get("CC_SANDBOX_REQUIRE_TOOLCHAIN") == "1":
+            pytest.fail("the pass plugin is not built (./setup.sh builds it)")
+        pytest.skip("the pass plugin is not built")
+    return found
+
+
+def _opt_facts(plugin: Path, module: Path) -> dict[str, object]:
+    out = subprocess.run(
+        ["opt-19", f"-load-pass-plugin={plugin}", "-passes=cc-sandbox-facts", "-disable-output", str(module)],
+        env=dict(os.environ, CC_SANDBOX_FACTS_OUT="-"),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    return json.loads(out)  # type: ignore[no-any-return]
+
+
+def test_plugin_output_equals_the_golden_facts(plugin: Path) -> None:
+    golden = json.loads((INPUTS / "basic.facts.json").read_text())
+    assert _opt_facts(plugin, INPUTS / "basic.ll") == golden
+
+
+def test_the_facts_inside_the_link_are_those_of_the_saved_module(
+    plugin: Path, tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    prog = tmp_path / "workers"
+    sources = [str(EXAMPLES / "workers" / f) for f in ("workers.c", "ops.c")]
+    assert run([cc_sandbox_cc, "-O2", *sources, "-o", str(prog), "-lpthread"], tool_env).returncode == 0
+    in_link = json.loads((tmp_path / "workers.facts").read_text())
+    assert _opt_facts(plugin, tmp_path / "workers.bc") == in_link
+
+
+def test_plugin_refuses_corrupt_bitcode_clearly(plugin: Path, tmp_path: Path) -> None:
+    bad = tmp_path / "bad.bc"
+    bad.write_bytes(b"BC\xc0\xde" + b"\x01" * 64)
+    with pytest.raises(Exception, match="could not be read as LLVM bitcode"):
+        run_plugin(bad, plugin)
+
+
+def test_the_golden_facts_parse() -> None:
+    facts = parse_facts(json.loads((INPUTS / "basic.facts.json").read_text()))
+    assert facts.functions["wrapper"].syscalls == ("p0",)
+    assert facts.functions["use"].indirect_calls[0].field == "ops+0"

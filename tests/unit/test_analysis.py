@@ -1,0 +1,136 @@
+"""Specification of the analysis on small, readable fact sets."""
+
+from __future__ import annotations
+
+import copy
+import json
+from typing import Any
+
+import pytest
+
+from ccsandbox.analysis.analyze import analyze
+from ccsandbox.analysis.asm_model import load_asm_model
+from ccsandbox.analysis.callgraph import IndirectMode, is_dispatch
+from ccsandbox.analysis.policy import ALWAYS_ALLOWED, allowed_syscalls
+from ccsandbox.analysis.report import build_policy, explain_chain
+from ccsandbox.errors import AnalysisError
+from ccsandbox.facts.schema import parse_facts
+from ccsandbox.resources import repo_root
+
+GOLDEN: dict[str, Any] = json.loads((repo_root() / "passes/test/Inputs/basic.facts.json").read_text())
+MODEL = load_asm_model()
+
+
+def facts(**changes: Any) -> Any:
+    """The shared fixture, with functions replaced or added by name."""
+    obj = copy.deepcopy(GOLDEN)
+    by_name = {f["name"]: f for f in obj["functions"]}
+    for name, fn in changes.items():
+        by_name[name] = {"name": name, "linkage": "internal", "type": "void ()", **fn}
+    obj["functions"] = list(by_name.values())
+    return parse_facts(obj)
+
+
+def targets(result: Any, caller: str) -> set[str]:
+    graph = result.call_graph.graph
+    return {t for d in graph.successors(caller) if is_dispatch(d) for t in graph.successors(d)}
+
+
+def test_wrapper_numbers_come_from_the_callers_constants() -> None:
+    result = analyze(facts(), MODEL)
+    assert result.syscalls.sites[39] == ("wrapper",)
+    assert result.syscalls.sites[60] == ("use",)
+    assert result.syscalls.unresolved == ()
+
+
+def test_signature_mode_reaches_every_compatible_address_taken_function() -> None:
+    result = analyze(facts(), MODEL, IndirectMode.SIGNATURE)
+    assert targets(result, "main") == {"square", "positive", "on_signal"}  # (int) -> any width of int
+
+
+def test_fields_mode_keeps_only_what_was_stored_in_the_field_plus_untracked_functions() -> None:
+    result = analyze(facts(), MODEL, IndirectMode.FIELDS)
+    assert targets(result, "main") == {"positive", "on_signal"}
+    assert targets(result, "use") == {"square", "on_signal"}  # on_signal's address also went elsewhere
+
+
+def test_a_field_that_receives_unknown_pointers_falls_back_to_signatures() -> None:
+    changed = facts(store_field={"type": "void (ptr)", "field_stores": [["ops+8", "?"]]})
+    result = analyze(changed, MODEL, IndirectMode.FIELDS)
+    assert targets(result, "main") == {"square", "positive", "on_signal"}
+
+
+def test_signal_handlers_become_roots_only_when_handlers_can_be_installed() -> None:
+    siginfo_handler = {"type": "void (i32, ptr, ptr)", "address_taken": "any", "syscalls": [62]}
+    assert 62 not in analyze(facts(on_signal=siginfo_handler), MODEL).syscalls.sites
+    main = next(f for f in GOLDEN["functions"] if f["name"] == "main")
+    result = analyze(facts(on_signal=siginfo_handler, main={**main, "syscalls": [13]}), MODEL)
+    assert "on_signal" in result.roots and 62 in result.syscalls.sites
+    assert 15 in allowed_syscalls(result.syscalls), "rt_sigreturn is implied by rt_sigaction"
+
+
+def test_unknown_numbers_are_reported_never_dropped() -> None:
+    changed = facts(use={"type": "i64 (ptr, i64)", "calls": [{"callee": "wrapper", "args": {"1": 0}}]})
+    result = analyze(changed, MODEL)
+    assert [u.function for u in result.syscalls.unresolved] == ["use"]
+    policy = build_policy(result, "p")
+    assert policy.allow_all and policy.blocked_count == 0
+    with pytest.raises(AnalysisError, match="unknown numbers"):
+        build_policy(result, "p", unresolved="refuse")
+
+
+def test_a_wrapper_called_through_a_pointer_is_unresolved() -> None:
+    changed = facts(
+        wrapper={"type": "i64 (i64, i64)", "address_taken": "any", "syscalls": ["p0"]},
+        caller={"type": "void ()", "indirect_calls": [{"type": "i64 (i64, i64)"}]},
+        main={"type": "i32 (i32, ptr)", "calls": [{"callee": "caller"}]},
+    )
+    reasons = [u.reason for u in analyze(changed, MODEL).syscalls.unresolved]
+    assert any("called through a pointer" in r for r in reasons)
+
+
+def test_sites_the_pass_could_not_read_are_unresolved() -> None:
+    result = analyze(facts(main={"type": "i32 (i32, ptr)", "syscalls": ["?load"]}), MODEL)
+    assert result.syscalls.unresolved[0].reason.endswith("(load)")
+
+
+def test_native_functions_contribute_their_modelled_syscalls() -> None:
+    changed = facts(
+        main={
+            "type": "i32 (i32, ptr)",
+            "calls": [{"callee": "__set_thread_area"}, {"callee": "__syscall_cp_asm", "args": {"1": 0}}],
+        },
+        __set_thread_area={"type": "i32 (ptr)", "declaration": True},
+        __syscall_cp_asm={"type": "i64 (ptr, i64, ...)", "declaration": True},
+    )
+    sites = analyze(changed, MODEL).syscalls.sites
+    assert sites[158] == ("__set_thread_area",) and sites[0] == ("__syscall_cp_asm",)
+
+
+def test_unreachable_code_contributes_nothing() -> None:
+    changed = facts(dead={"type": "void ()", "syscalls": [59]})
+    assert 59 not in analyze(changed, MODEL).syscalls.sites
+
+
+def test_always_allowed_syscalls_are_in_every_policy_with_a_reason() -> None:
+    allowed = allowed_syscalls(analyze(facts(), MODEL).syscalls)
+    assert set(ALWAYS_ALLOWED) <= set(allowed)
+    assert allowed[219].startswith("always: restart_syscall")
+
+
+def test_a_module_without_entry_points_is_refused() -> None:
+    obj = copy.deepcopy(GOLDEN)
+    obj["functions"] = [f for f in obj["functions"] if f["name"] != "main"]
+    with pytest.raises(AnalysisError, match="no entry point"):
+        analyze(parse_facts(obj), MODEL)
+
+
+def test_explain_gives_a_chain_from_an_entry_point() -> None:
+    lines = explain_chain(analyze(facts(), MODEL), 39)
+    assert lines[0].startswith("getpid (39) is made in wrapper")
+    assert any("main -> use" in line for line in lines) and any("use -> wrapper" in line for line in lines)
+
+
+def test_explain_refuses_what_is_not_allowed() -> None:
+    with pytest.raises(AnalysisError, match="not allowed"):
+        explain_chain(analyze(facts(), MODEL), 59)
