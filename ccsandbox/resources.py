@@ -6,6 +6,7 @@ cc-sandbox is installed editable (``pip install -e .``, which ``./setup.sh`` doe
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 from .errors import CcSandboxError
@@ -39,6 +40,9 @@ def toolchain_bin_dir() -> Path:
 
 
 def plugin_path() -> Path | None:
-    """The built syscall-facts pass plugin (``passes/build/CcSandboxFacts.so``), if present."""
+    """The built syscall-facts pass plugin (``passes/build/CcSandboxFacts.so``), if present and not
+    switched off with ``CC_SANDBOX_NO_PLUGIN=1``."""
+    if os.environ.get("CC_SANDBOX_NO_PLUGIN") == "1":
+        return None
     path = repo_root() / "passes" / "build" / "CcSandboxFacts.so"
     return path if path.is_file() else None

@@ -1,9 +1,12 @@
 """The whole-program call graph: direct calls, resolved indirect calls, native functions.
 
-Nodes are function names, plus one *dispatch node* per distinct indirect-call key (function
-type, and field in ``fields`` mode) named ``<indirect TYPE [FIELD]>``: callers point at it and it
-points at every possible target. That keeps the graph linear in the number of sites instead of
-sites x targets (650k edges for sqlite3). Every edge has ``kind``: ``direct``, ``indirect``
+Nodes are function names plus two kinds of pseudo nodes (names start with ``<``): one
+*dispatch node* per distinct indirect-call key (function type, and field in ``fields`` mode),
+``<indirect TYPE [FIELD]>``, which callers point at; and one *group node* per function type of
+address-taken functions, ``<functions TYPE>``, pointing at those functions. A dispatch node
+points at the compatible groups, or, when a field restricts it, straight at the kept functions.
+That keeps the graph near-linear in the module instead of sites x targets (650k edges for
+sqlite3). Every edge has ``kind``: ``direct``, ``indirect``
 (into or out of a dispatch node) or ``native`` (from the assembly model). Two resolution modes:
 
 ``signature``
@@ -44,8 +47,8 @@ class CallGraph:
 
 
 def is_dispatch(node: str) -> bool:
-    """Is ``node`` a dispatch node rather than a function?"""
-    return node.startswith("<indirect ")
+    """Is ``node`` a pseudo node (dispatch or group) rather than a function?"""
+    return node.startswith("<")
 
 
 class _Resolver:
@@ -62,6 +65,9 @@ class _Resolver:
                 (self.escaped.add(field) if value == "?" else self.stored[field].add(value))
         for field, names in facts.global_fields.items():
             self.stored[field].update(names)
+        self.by_type: dict[str, set[str]] = defaultdict(set)
+        for name, fn in self.address_taken.items():
+            self.by_type[fn.type].add(name)
         self._cache: dict[tuple[str, str | None], frozenset[str]] = {}
 
     def key(self, site: IndirectSite) -> tuple[str, str | None]:
@@ -69,10 +75,14 @@ class _Resolver:
         field = site.field if self.mode is IndirectMode.FIELDS and site.field not in self.escaped else None
         return (site.type, field)
 
+    def types(self, call_type: str) -> list[str]:
+        """Function types of address-taken functions that a call of ``call_type`` may reach."""
+        return [t for t in self.by_type if compatible(call_type, t)]
+
     def targets(self, site: IndirectSite) -> frozenset[str]:
         key = self.key(site)
         if key not in self._cache:
-            by_type = {n for n, f in self.address_taken.items() if compatible(site.type, f.type)}
+            by_type = {n for t in self.types(site.type) for n in self.by_type[t]}
             if key[1] is not None:
                 by_type &= self.stored.get(key[1], set()) | self.untracked
             self._cache[key] = frozenset(by_type)
@@ -95,8 +105,15 @@ def build_call_graph(
         reach = resolver.targets(site)
         sites, targets = sites + 1, targets + len(reach)
         if node not in graph:
-            graph.add_edges_from(((node, t) for t in reach), kind="indirect")
             graph.add_node(node)
+            if field is None:
+                for group_type in resolver.types(type_):
+                    group = f"<functions {group_type}>"
+                    if group not in graph:
+                        graph.add_edges_from(((group, t) for t in resolver.by_type[group_type]), kind="indirect")
+                    graph.add_edge(node, group, kind="indirect")
+            else:
+                graph.add_edges_from(((node, t) for t in reach), kind="indirect")
         graph.add_edge(caller, node, kind="indirect")
 
     for name, fn in facts.functions.items():

@@ -59,19 +59,20 @@ def explain_chain(analysis: Analysis, nr: int) -> list[str]:
     paths = nx.single_source_shortest_path(graph, source)
     best = min((paths[s] for s in sites if s in paths), key=len)
     lines = [f"{name_of(nr)} ({nr}) is made in {', '.join(sites)}; shortest chain from an entry point:"]
-    chain = best[1:]
+    chain = [n for n in best[1:]]
     depth = 0
-    for i in range(len(chain) - 1):
-        caller, callee = chain[i], chain[i + 1]
+    for i, caller in enumerate(chain[:-1]):
         if is_dispatch(caller):
             continue
+        j = i + 1
+        while is_dispatch(chain[j]):
+            j += 1
         via = ""
-        if is_dispatch(callee):
-            via = f"   [indirect call, {callee[len('<indirect ') : -1]}]"
-            callee = chain[i + 2]
-        elif graph.edges[caller, callee].get("kind") == "native":
+        if j > i + 1:
+            via = f"   [indirect call, {chain[i + 1][len('<indirect ') : -1]}]"
+        elif graph.edges[caller, chain[j]].get("kind") == "native":
             via = "   [from assembly]"
-        lines.append(f"  {'  ' * depth}{caller} -> {callee}{via}")
+        lines.append(f"  {'  ' * depth}{caller} -> {chain[j]}{via}")
         depth += 1
     root = best[1]
     lines.insert(1, f"  {root}: {analysis.roots[root]}")

@@ -70,6 +70,7 @@ def parse_signature(function_type: str) -> Signature:
     raise ValueError(f"not a function type: {function_type!r}")
 
 
+@lru_cache(maxsize=65536)
 def compatible(call_type: str, function_type: str) -> bool:
     """Can a call of ``call_type`` reach a function of ``function_type``?
 

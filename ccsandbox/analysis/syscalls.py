@@ -46,9 +46,15 @@ class _Resolver:
             fn = facts.functions.get(name)
             for call in fn.calls if fn else ():
                 self.callers[call.callee].append((name, call))
-        # dispatch nodes are reachable exactly when one of their callers is
-        live_dispatch = {v for u, v, k in graph.edges(data="kind") if k == "indirect" and u in reachable}
-        self.indirectly_called = {v for u in live_dispatch for v in graph.successors(u)}
+        # functions entered from a live pseudo node (dispatch or type group) are called indirectly
+        live_pseudo: set[str] = set()
+        frontier = [v for u in reachable if u in graph for v in graph.successors(u) if v.startswith("<")]
+        while frontier:
+            node = frontier.pop()
+            if node not in live_pseudo:
+                live_pseudo.add(node)
+                frontier += [v for v in graph.successors(node) if v.startswith("<")]
+        self.indirectly_called = {v for u in live_pseudo for v in graph.successors(u) if not v.startswith("<")}
         self.memo: dict[tuple[str, int], Found] = {}
 
     def param_values(self, function: str, index: int, stack: frozenset[tuple[str, int]] = frozenset()) -> Found:

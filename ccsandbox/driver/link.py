@@ -82,6 +82,8 @@ def _manifest(
             {"path": n.path, "sections": list(n.sections), "origin": _origin(sysroot, n)} for n in natives
         ],
         "inputs": list(inv.inputs),
+        "argv": [*inv.args, "-o", str(output)],
+        "cwd": os.getcwd(),
     }
 
 
@@ -95,6 +97,7 @@ def _publish(staged: Path, output: Path, manifest: dict[str, object]) -> None:
     staged_facts = staged.with_name(staged.name + ".facts")
     if staged_facts.is_file():
         os.replace(staged_facts, side["facts"])
+        os.utime(side["facts"])  # the pass wrote it before lld saved the module: mark it current
     else:
         side["facts"].unlink(missing_ok=True)  # never leave facts of an older link beside it
     side["policy"].unlink(missing_ok=True)

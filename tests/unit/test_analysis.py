@@ -32,8 +32,13 @@ def facts(**changes: Any) -> Any:
 
 
 def targets(result: Any, caller: str) -> set[str]:
-    graph = result.call_graph.graph
-    return {t for d in graph.successors(caller) if is_dispatch(d) for t in graph.successors(d)}
+    """Functions ``caller`` may reach through its indirect calls (following pseudo nodes)."""
+    graph, found = result.call_graph.graph, set()
+    frontier = [d for d in graph.successors(caller) if is_dispatch(d)]
+    while frontier:
+        for node in graph.successors(frontier.pop()):
+            (frontier.append(node) if is_dispatch(node) else found.add(node))
+    return found
 
 
 def test_wrapper_numbers_come_from_the_callers_constants() -> None:
