@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
-from .driver.main import LINK_LOG_ENV
+from .driver.main import LINK_LOG_ENV, TOOLCHAIN_ENV
 from .errors import CcSandboxError, ToolNotFoundError
 from .resources import toolchain_bin_dir
 from .sysroot import Sysroot
@@ -62,6 +62,7 @@ def build_environment(base: Mapping[str, str], tools: Toolchain, sysroot: Sysroo
     env.update(CC=tools.cc, AR=tools.ar, RANLIB=tools.ranlib, NM=tools.nm)
     env["PATH"] = os.pathsep.join([tools.shim_dir, base.get("PATH", os.defpath)])
     env["CC_SANDBOX_SYSROOT"] = str(sysroot.path)
+    env[TOOLCHAIN_ENV] = "\n".join([sysroot.clang, str(sysroot.path), sysroot.resource_dir])
     env[LINK_LOG_ENV] = link_log
     return env
 

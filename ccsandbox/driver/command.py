@@ -8,36 +8,54 @@ while clang still supplies ``stdatomic.h`` and intrinsics.
 
 from __future__ import annotations
 
-from pathlib import Path
+import os
 
-from ..sysroot import Sysroot
 from .argv import Invocation
+
+TYPE_CHECKING = False  # mypy treats this name as true; at run time nothing more is imported
+if TYPE_CHECKING:
+    from pathlib import Path
+
+    from ..sysroot import Sysroot
 
 TARGET = "x86_64-linux-musl"
 
-__all__ = ["TARGET", "compile_command", "is_probe_link", "link_command"]
+__all__ = ["TARGET", "CompileTools", "compile_command", "is_probe_link", "link_command"]
 
 
-def common_flags(sysroot: Sysroot) -> list[str]:
+class CompileTools:
+    """The three things a compile needs, as plain strings (no sysroot stamp read)."""
+
+    __slots__ = ("clang", "resource_dir", "sysroot")
+
+    def __init__(self, clang: str, sysroot: str, resource_dir: str) -> None:
+        self.clang, self.sysroot, self.resource_dir = clang, sysroot, resource_dir
+
+    @classmethod
+    def of(cls, sysroot: Sysroot) -> CompileTools:
+        return cls(sysroot.clang, str(sysroot.path), sysroot.resource_dir)
+
+
+def common_flags(tools: CompileTools) -> list[str]:
     return [
         f"--target={TARGET}",
-        f"--sysroot={sysroot.path}",
+        f"--sysroot={tools.sysroot}",
         "-nostdinc",
         "-isystem",
-        str(sysroot.include_dir),
+        os.path.join(tools.sysroot, "include"),
         "-isystem",
-        f"{sysroot.resource_dir}/include",
+        f"{tools.resource_dir}/include",
     ]
 
 
-def compile_command(sysroot: Sysroot, inv: Invocation) -> list[str]:
+def compile_command(tools: CompileTools, inv: Invocation) -> list[str]:
     """Compile, preprocess or print info; objects are always full-LTO bitcode.
 
     ``-flto=full`` comes after the user's flags so that a ``-flto=thin`` or ``-fno-lto`` in
     CFLAGS cannot produce objects that would escape the whole-program module.
     """
     output = ["-o", inv.output] if inv.output is not None else []
-    return [sysroot.clang, *common_flags(sysroot), *inv.args, *output, "-flto=full"]
+    return [tools.clang, *common_flags(tools), *inv.args, *output, "-flto=full"]
 
 
 def is_probe_link(output: str) -> bool:
@@ -47,7 +65,7 @@ def is_probe_link(output: str) -> bool:
     Such links skip the module and map and use cheap LTO (-O0, CodeGen -O0): the same symbol
     resolution and the same program behaviour, so configure decides the same, 2-3x faster.
     """
-    name = Path(output).name
+    name = os.path.basename(output)
     return name in ("conftest", "conftest.exe") or name.startswith("cmTC_")
 
 
@@ -63,6 +81,7 @@ def link_command(
     and compiler-rt can refer to each other in any order.
     """
     lib = sysroot.lib_dir
+    tools = CompileTools.of(sysroot)
     if keep_module:
         extra = ["-Wl,--save-temps=precodegen", f"-Wl,-Map={output}.map"]
         extra += [f"-Wl,--load-pass-plugin={plugin}"] if plugin else []
@@ -70,7 +89,7 @@ def link_command(
         extra = ["-Wl,--lto-O0", "-Wl,--lto-CGO0"]
     return [
         sysroot.clang,
-        *common_flags(sysroot),
+        *common_flags(tools),
         "-flto=full",
         "-fuse-ld=lld",
         "-static",

@@ -7,25 +7,28 @@ refuses: another architecture, a missing sysroot, a link whose program it cannot
 
 from __future__ import annotations
 
-import json
 import os
 import sys
-from typing import TYPE_CHECKING
 
 from ..errors import CcSandboxError
-from ..sysroot import load_sysroot
 from .argv import Mode, classify
-from .command import compile_command
+from .command import CompileTools, compile_command
 
+TYPE_CHECKING = False  # mypy treats this name as true; nothing more is imported at run time
 if TYPE_CHECKING:
     from .link import LinkResult
 
 LINK_LOG_ENV = "CC_SANDBOX_LINK_LOG"
+#: Set by `cc-sandbox make`/`build` after validating the sysroot once: "clang\nsysroot\nresource
+#: dir". Compiles then start in ~25 ms instead of re-reading the JSON stamp every time.
+TOOLCHAIN_ENV = "CC_SANDBOX_TOOLCHAIN"
 
 __all__ = ["main", "run"]
 
 
 def _log_link(result: LinkResult) -> None:
+    import json
+
     log = os.environ.get(LINK_LOG_ENV)
     if not log:
         return
@@ -47,6 +50,7 @@ def _write_policy(result: LinkResult) -> None:
             file=sys.stderr,
         )
         return
+    import json
     import time
 
     from ..analysis.analyze import analyze
@@ -71,16 +75,25 @@ def _write_policy(result: LinkResult) -> None:
         )
 
 
+def _compile_tools() -> CompileTools:
+    passed = os.environ.get(TOOLCHAIN_ENV, "").split("\n")
+    if len(passed) == 3 and all(passed):
+        return CompileTools(*passed)
+    from ..sysroot import load_sysroot
+
+    return CompileTools.of(load_sysroot())
+
+
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
     inv = classify(argv)
-    sysroot = load_sysroot()
     if inv.mode is not Mode.LINK:
-        command = compile_command(sysroot, inv)
+        command = compile_command(_compile_tools(), inv)
         os.execv(command[0], command)
-    from .link import run_link  # deferred: compiles (most calls) need none of the link machinery
+    from ..sysroot import load_sysroot  # deferred: compiles (most calls) need none of this
+    from .link import run_link
 
-    result = run_link(sysroot, inv)
+    result = run_link(load_sysroot(), inv)
     if isinstance(result, int):
         return result
     _write_policy(result)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from ccsandbox.driver.argv import classify
-from ccsandbox.driver.command import compile_command, is_probe_link, link_command
+from ccsandbox.driver.command import CompileTools, compile_command, is_probe_link, link_command
 from ccsandbox.sysroot import Sysroot
 
 SYSROOT = Sysroot(
@@ -19,13 +19,13 @@ SYSROOT = Sysroot(
 
 
 def test_compiles_always_produce_full_lto_bitcode_even_if_cflags_disagree() -> None:
-    cmd = compile_command(SYSROOT, classify(["-flto=thin", "-c", "a.c", "-o", "a.o"]))
+    cmd = compile_command(CompileTools.of(SYSROOT), classify(["-flto=thin", "-c", "a.c", "-o", "a.o"]))
     assert cmd[-1] == "-flto=full"
     assert cmd[:2] == ["/usr/bin/clang", "--target=x86_64-linux-musl"]
 
 
 def test_compiles_see_only_musl_and_clang_headers() -> None:
-    cmd = compile_command(SYSROOT, classify(["-c", "a.c"]))
+    cmd = compile_command(CompileTools.of(SYSROOT), classify(["-c", "a.c"]))
     assert "--sysroot=/sr" in cmd and "-nostdinc" in cmd
     assert cmd.index("/sr/include") < cmd.index("/res/include")
 
