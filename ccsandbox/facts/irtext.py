@@ -143,6 +143,11 @@ class Call:
     args: list[tuple[str, str]]  # (type, value)
     function_type: str  # as the C++ pass prints CallBase::getFunctionType()
     asm: str | None = None  # escaped asm string for inline asm
+    arg_texts: tuple[str, ...] = ()  # each argument as written
+
+
+def _arg_texts(text: str, open_index: int) -> tuple[str, ...]:
+    return tuple(split_top_level(text[open_index + 1 : _matching(text, open_index)]))
 
 
 def _args(text: str, open_index: int) -> list[tuple[str, str]]:
@@ -195,7 +200,7 @@ def parse_call(instr: str) -> Call:
     """Parse a call/invoke instruction (without its ``%x =`` part)."""
     asm = _ASM.search(instr)
     if asm:
-        return Call("asm", _args(instr, asm.end() - 1), "", asm[1])
+        return Call("asm", _args(instr, asm.end() - 1), "", asm[1], _arg_texts(instr, asm.end() - 1))
     match = _CALLEE.search(instr)
     if match is None:
         return Call("?", [], "")
@@ -205,7 +210,7 @@ def parse_call(instr: str) -> Call:
     ret = _return_part(instr[start : match.start()])
     explicit = ret.endswith(")") and " (" in ret  # varargs calls print the whole function type
     function_type = ret if explicit else f"{ret} ({', '.join(t for t, _ in args)})"
-    return Call(match[1], args, function_type)
+    return Call(match[1], args, function_type, None, _arg_texts(instr, match.end() - 1))
 
 
 class MetadataTable:

@@ -120,6 +120,7 @@ class _Collector:
         self.address_taken: set[str] = set()
         self.global_refs: dict[str, set[str]] = defaultdict(set)
         self.global_fields: dict[str, set[str]] = defaultdict(set)
+        self.passed_to: dict[str, set[tuple[str, int]]] = defaultdict(set)
 
     # -- values ---------------------------------------------------------------------------------
     def value_facts(self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0) -> None:
@@ -167,6 +168,7 @@ class _Collector:
             self._uses(fn, instr, callee)
             if callee is not None:
                 self._call(fn, defs, instr)
+                self._passed(instr)
 
     def _call(self, fn: _Function, defs: dict[str, str], instr: str) -> None:
         call = parse_call(instr)
@@ -221,6 +223,23 @@ class _Collector:
                 instr.startswith("store ") and self._store_value_is(instr, token) and self.m.metadata.tbaa_field(instr)
             ):
                 self.untracked.add(target)
+
+    def _passed(self, instr: str) -> None:
+        """Functions passed as call arguments, and to which callee and argument."""
+        call = parse_call(instr)
+        if call.callee == "asm":
+            to = "asm"
+        elif call.callee.startswith("@"):
+            to = self.m.resolve(_name(call.callee[1:]))
+            if to.startswith("llvm."):
+                return
+        else:
+            to = "<indirect>"
+        for index, text in enumerate(call.arg_texts):
+            for token in _FUNC_REF.findall(re.sub(r"metadata ptr @[-\w.$]+", "", text)):
+                target = self.m.resolve(_name(token))
+                if target in self.m.functions:
+                    self.passed_to[target].add((to, index))
 
     @staticmethod
     def _store_value_is(instr: str, token: str) -> bool:
@@ -280,7 +299,7 @@ class _Collector:
         return [name for name in self.m.functions if name in tokens]
 
 
-def _function_json(fn: _Function, taken: bool, untracked: bool) -> dict[str, Any]:
+def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[tuple[str, int]]) -> dict[str, Any]:
     out: dict[str, Any] = {"name": fn.name, "linkage": fn.linkage, "type": fn.type}
     if fn.declaration:
         out["declaration"] = True
@@ -296,6 +315,8 @@ def _function_json(fn: _Function, taken: bool, untracked: bool) -> dict[str, Any
         out["syscalls"] = list(fn.syscalls)
     if fn.refs:
         out["refs"] = sorted(fn.refs)
+    if passed_to:
+        out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
     return out
@@ -322,7 +343,9 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
         "functions": [
-            _function_json(fn, fn.name in collector.address_taken, fn.name in collector.untracked)
+            _function_json(
+                fn, fn.name in collector.address_taken, fn.name in collector.untracked, collector.passed_to[fn.name]
+            )
             for fn in module.functions.values()
         ],
     }

@@ -94,6 +94,7 @@ def _function(raw: dict[str, Any]) -> FunctionFacts:
         syscalls=tuple(_value(v, name) for v in raw.get("syscalls", [])),
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
+        passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
     )
 
 

@@ -58,6 +58,7 @@ struct FunctionFacts {
   std::set<ValueFact> Syscalls;
   std::set<std::string> Refs;                       // functions whose address this code takes
   std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
+  std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
 };
 
 struct ModuleFacts {

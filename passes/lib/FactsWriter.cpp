@@ -62,6 +62,12 @@ void writeFunction(json::OStream &J, const FunctionFacts &F) {
     });
     arrayIfAny(J, "syscalls", F.Syscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     arrayIfAny(J, "refs", F.Refs, [&](const std::string &R) { J.value(R); });
+    arrayIfAny(J, "passed_to", F.PassedTo, [&](const auto &P) {
+      J.array([&] {
+        J.value(P.first);
+        J.value(static_cast<int64_t>(P.second));
+      });
+    });
     arrayIfAny(J, "field_stores", F.FieldStores, [&](const auto &P) {
       J.array([&] {
         J.value(P.first);

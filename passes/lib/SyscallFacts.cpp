@@ -317,8 +317,18 @@ void Collector::collectUses(Function &F) {
 
 void Collector::useOf(Function &Target, const Use &U) {
   const User *Usr = U.getUser();
-  if (auto *CB = dyn_cast<CallBase>(Usr); CB && CB->isCallee(&U))
-    return;
+  if (auto *CB = dyn_cast<CallBase>(Usr)) {
+    if (CB->isCallee(&U))
+      return;
+    if (CB->isArgOperand(&U)) {  // where the address flows: e.g. pthread_create's start routine
+      const Value *Callee = CB->getCalledOperand()->stripPointerCasts();
+      if (auto *GA = dyn_cast<GlobalAlias>(Callee))
+        Callee = GA->getAliaseeObject();
+      std::string To = isa<InlineAsm>(Callee) ? "asm" : isa<Function>(Callee) ? Callee->getName().str() : "<indirect>";
+      if (!(isa<Function>(Callee) && cast<Function>(Callee)->isIntrinsic()))
+        of(&Target).PassedTo.insert({To, CB->getArgOperandNo(&U)});
+    }
+  }
   if (auto *I = dyn_cast<Instruction>(Usr)) {
     of(&Target).AddressTaken = true;
     if (!I->getFunction()->isIntrinsic())
