@@ -57,6 +57,7 @@ class FunctionFacts:
     syscalls: tuple[Value, ...] = ()
     refs: tuple[str, ...] = ()
     field_stores: tuple[tuple[str, str], ...] = ()  # (field, function or "?")
+    passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
 
 
 @dataclass(frozen=True)

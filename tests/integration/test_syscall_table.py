@@ -22,7 +22,7 @@ def test_the_table_is_linux_6_18_native_x86_64() -> None:
     assert len(SYSCALL_NUMBERS) == len(SYSCALL_NAMES), "names are unique"
     assert (SYSCALL_NUMBERS["read"], SYSCALL_NUMBERS["rt_sigreturn"], SYSCALL_NUMBERS["clone3"]) == (0, 15, 435)
     assert (SYSCALL_NUMBERS["uprobe"], SYSCALL_NUMBERS["file_setattr"]) == (336, 469)
-    assert UNIMPLEMENTED <= set(SYSCALL_NUMBERS)
+    assert set(SYSCALL_NUMBERS) >= UNIMPLEMENTED
 
 
 @pytest.mark.skipif(not UAPI.is_file(), reason="linux-libc-dev is not installed")
