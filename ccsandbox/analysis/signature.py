@@ -13,6 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from functools import lru_cache
 
+from ..llvm_syntax import split_top_level, top_level
+
 __all__ = ["Signature", "compatible", "parse_signature"]
 
 
@@ -31,22 +33,6 @@ def _kind(param: str) -> str:
     return param
 
 
-def _split_top_level(text: str) -> list[str]:
-    parts, depth, start = [], 0, 0
-    for i, ch in enumerate(text):
-        if ch in "([{<":
-            depth += 1
-        elif ch in ")]}>":
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i])
-            start = i + 1
-    tail = text[start:].strip()
-    if tail:
-        parts.append(tail)
-    return [p.strip() for p in parts]
-
-
 @lru_cache(maxsize=4096)
 def parse_signature(function_type: str) -> Signature:
     """Parse an LLVM function type string.
@@ -56,15 +42,10 @@ def parse_signature(function_type: str) -> Signature:
     >>> parse_signature("{ i64, i64 } (double)")
     Signature(params=('double',), vararg=False)
     """
-    depth = 0
-    for i, ch in enumerate(function_type):
-        if ch in "[{<":
-            depth += 1
-        elif ch in "]}>":
-            depth -= 1
-        elif ch == "(" and depth == 0:
+    for i, ch, depth in top_level(function_type):
+        if ch == "(" and depth == 1:
             inner = function_type[i + 1 : function_type.rindex(")")]
-            params = _split_top_level(inner)
+            params = split_top_level(inner)
             vararg = bool(params) and params[-1] == "..."
             return Signature(tuple(_kind(p) for p in params if p != "..."), vararg)
     raise ValueError(f"not a function type: {function_type!r}")

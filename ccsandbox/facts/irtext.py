@@ -12,6 +12,8 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
+from ..llvm_syntax import matching, split_top_level
+
 __all__ = [
     "Call",
     "Layout",
@@ -24,7 +26,6 @@ __all__ = [
     "unescape",
 ]
 
-_OPEN, _CLOSE = "([{<", ")]}>"
 _CALL = re.compile(r"^(?:(?:tail|musttail|notail) )?call\b|^invoke\b|^callbr\b")
 _CALLEE = re.compile(r'(@"(?:[^"\\]|\\.)*"|@[-\w.$]+|%"(?:[^"\\]|\\.)*"|%[-\w.$]+)\(')
 _ASM = re.compile(
@@ -68,50 +69,11 @@ def unescape(text: str) -> str:
     return re.sub(r"\\([0-9A-Fa-f]{2})", lambda m: chr(int(m[1], 16)), text).replace("\\\\", "\\")
 
 
-def split_top_level(text: str) -> list[str]:
-    """Split on commas outside brackets and strings."""
-    parts, depth, start, in_string = [], 0, 0, False
-    for i, ch in enumerate(text):
-        if ch == '"':
-            in_string = not in_string
-        elif in_string:
-            continue
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-        elif ch == "," and depth == 0:
-            parts.append(text[start:i].strip())
-            start = i + 1
-    tail = text[start:].strip()
-    if tail:
-        parts.append(tail)
-    return parts
-
-
-def _matching(text: str, open_index: int) -> int:
-    """Index of the bracket closing the one at ``open_index``."""
-    depth, in_string = 0, False
-    for i in range(open_index, len(text)):
-        ch = text[i]
-        if ch == '"':
-            in_string = not in_string
-        elif in_string:
-            continue
-        elif ch in _OPEN:
-            depth += 1
-        elif ch in _CLOSE:
-            depth -= 1
-            if depth == 0:
-                return i
-    return len(text) - 1
-
-
 def _leading_type(text: str) -> tuple[str, str]:
     """Split ``"{ i64, i64 } %x"`` into the leading type and the rest."""
     text = text.strip()
     if text and text[0] in "{[<":
-        end = _matching(text, 0)
+        end = matching(text, 0)
         return text[: end + 1], text[end + 1 :].strip()
     head, _, rest = text.partition(" ")
     return head, rest
@@ -123,7 +85,7 @@ def parse_params(define_line: str) -> list[str]:
     if not match:
         return []
     open_index = match.end() - 1
-    inner = define_line[open_index + 1 : _matching(define_line, open_index)]
+    inner = define_line[open_index + 1 : matching(define_line, open_index)]
     return [p.split()[-1] for p in split_top_level(inner) if p != "..." and p.split()[-1].startswith("%")]
 
 
@@ -147,11 +109,11 @@ class Call:
 
 
 def _arg_texts(text: str, open_index: int) -> tuple[str, ...]:
-    return tuple(split_top_level(text[open_index + 1 : _matching(text, open_index)]))
+    return tuple(split_top_level(text[open_index + 1 : matching(text, open_index)]))
 
 
 def _args(text: str, open_index: int) -> list[tuple[str, str]]:
-    inner = text[open_index + 1 : _matching(text, open_index)]
+    inner = text[open_index + 1 : matching(text, open_index)]
     args = []
     for arg in split_top_level(inner):
         type_, rest = _leading_type(arg)
@@ -167,7 +129,7 @@ def _return_part(prefix: str) -> str:
             i += 1
             continue
         if prefix[i] in "{[<(":
-            end = _matching(prefix, i)
+            end = matching(prefix, i)
             tokens.append(prefix[i : end + 1])
             i = end + 1
             continue
@@ -179,7 +141,7 @@ def _return_part(prefix: str) -> str:
             and prefix[j] == "("
             and prefix[i:j] in ("range", "nofpclass", "dereferenceable", "dereferenceable_or_null", "align")
         ):
-            j = _matching(prefix, j) + 1
+            j = matching(prefix, j) + 1
         tokens.append(prefix[i:j])
         i = j
     kept, skip_next = [], False
