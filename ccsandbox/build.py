@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .driver.main import LINK_LOG_ENV, TOOLCHAIN_ENV
+from .embed.options import ENV as POLICY_OPTIONS_ENV
+from .embed.options import PolicyOptions
 from .errors import CcSandboxError, ToolNotFoundError
 from .resources import toolchain_bin_dir
 from .sysroot import Sysroot
@@ -56,7 +58,9 @@ def make_variables(tools: Toolchain) -> list[str]:
     return [f"CC={tools.cc}", f"AR={tools.ar}", f"RANLIB={tools.ranlib}", f"NM={tools.nm}"]
 
 
-def build_environment(base: Mapping[str, str], tools: Toolchain, sysroot: Sysroot, link_log: str) -> dict[str, str]:
+def build_environment(
+    base: Mapping[str, str], tools: Toolchain, sysroot: Sysroot, link_log: str, options: PolicyOptions | None = None
+) -> dict[str, str]:
     """The environment for the user's build: CC & co, the shims on PATH, the sysroot to use."""
     env = dict(base)
     env.update(CC=tools.cc, AR=tools.ar, RANLIB=tools.ranlib, NM=tools.nm)
@@ -64,6 +68,7 @@ def build_environment(base: Mapping[str, str], tools: Toolchain, sysroot: Sysroo
     env["CC_SANDBOX_SYSROOT"] = str(sysroot.path)
     env[TOOLCHAIN_ENV] = "\n".join([sysroot.clang, str(sysroot.path), sysroot.resource_dir])
     env[LINK_LOG_ENV] = link_log
+    env[POLICY_OPTIONS_ENV] = (options or PolicyOptions()).to_env()
     return env
 
 
@@ -74,7 +79,9 @@ def read_link_log(path: Path) -> list[dict[str, object]]:
     return [json.loads(line) for line in path.read_text().splitlines() if line.strip()]
 
 
-def run_build(command: list[str], sysroot: Sysroot, make: bool) -> tuple[int, list[dict[str, object]]]:
+def run_build(
+    command: list[str], sysroot: Sysroot, make: bool, options: PolicyOptions | None = None
+) -> tuple[int, list[dict[str, object]]]:
     """Run ``command`` (prefixed by make and the tool variables when ``make``).
 
     Returns the build's exit code and the links it performed.
@@ -89,7 +96,7 @@ def run_build(command: list[str], sysroot: Sysroot, make: bool) -> tuple[int, li
         raise CcSandboxError("nothing to run: give the build command after --, e.g. `cc-sandbox build -- ./configure`")
     with tempfile.TemporaryDirectory(prefix="cc-sandbox-build.") as tmp:
         log = Path(tmp) / "links.jsonl"
-        env = build_environment(os.environ, tools, sysroot, str(log))
+        env = build_environment(os.environ, tools, sysroot, str(log), options)
         try:
             code = subprocess.call(command, env=env)
         except FileNotFoundError:

@@ -22,7 +22,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import analyze_cmds, build_cmds, module_cmd, sysroot_cmd
+from . import analyze_cmds, build_cmds, embed_cmds, module_cmd, sysroot_cmd
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -48,6 +48,8 @@ def cli(verbose: int) -> None:
     Look at the result:    cc-sandbox module ./prog
     Its system calls:      cc-sandbox analyze ./prog
     Why one is allowed:    cc-sandbox explain ./prog write
+    The embedded filter:   cc-sandbox inspect ./prog
+    For Docker/systemd:    cc-sandbox export ./prog --format docker
 
     Each linked program PROG gets PROG.bc (the module), PROG.map (link map) and PROG.link.json
     (manifest: which native objects went in) beside it.
@@ -56,7 +58,13 @@ def cli(verbose: int) -> None:
     _verbosity = verbose
 
 
-for command in (*build_cmds.COMMANDS, *analyze_cmds.COMMANDS, module_cmd.module, sysroot_cmd.sysroot):
+for command in (
+    *build_cmds.COMMANDS,
+    *analyze_cmds.COMMANDS,
+    *embed_cmds.COMMANDS,
+    module_cmd.module,
+    sysroot_cmd.sysroot,
+):
     cli.add_command(command)
 
 

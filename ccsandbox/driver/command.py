@@ -70,7 +70,12 @@ def is_probe_link(output: str) -> bool:
 
 
 def link_command(
-    sysroot: Sysroot, inv: Invocation, output: Path, keep_module: bool, plugin: Path | None = None
+    sysroot: Sysroot,
+    inv: Invocation,
+    output: Path,
+    keep_module: bool,
+    plugin: Path | None = None,
+    extra_inputs: list[Path] | None = None,
 ) -> list[str]:
     """A static full-LTO lld link of ``inv`` into ``output``.
 
@@ -96,6 +101,7 @@ def link_command(
         "-nostdlib",
         str(lib / "crt1.o"),
         str(lib / "crti.o"),
+        *(str(p) for p in extra_inputs or ()),
         *inv.args,
         f"-L{lib}",
         "-Wl,--start-group",

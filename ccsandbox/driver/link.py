@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..embed.embed import analyse_and_embed
+from ..embed.options import options_from_env
+from ..embed.runtime import runtime_object
 from ..errors import LinkError
 from ..resources import plugin_path
 from ..sysroot import Sysroot
@@ -35,6 +38,7 @@ class LinkResult:
     manifest: Path
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
+    notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -94,13 +98,17 @@ def _publish(staged: Path, output: Path, manifest: dict[str, object]) -> None:
     os.replace(staged.with_name(staged.name + ".0.5.precodegen.bc"), side["module"])
     os.replace(staged.with_name(staged.name + ".map"), side["map"])
     os.replace(staged_manifest, side["manifest"])
+    staged_policy = staged.with_name(staged.name + ".policy.json")
+    if staged_policy.is_file():
+        os.replace(staged_policy, side["policy"])
+    else:
+        side["policy"].unlink(missing_ok=True)
     staged_facts = staged.with_name(staged.name + ".facts")
     if staged_facts.is_file():
         os.replace(staged_facts, side["facts"])
         os.utime(side["facts"])  # the pass wrote it before lld saved the module: mark it current
     else:
         side["facts"].unlink(missing_ok=True)  # never leave facts of an older link beside it
-    side["policy"].unlink(missing_ok=True)
     os.replace(staged, output)
 
 
@@ -133,17 +141,34 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     output = target.absolute()
     if not output.parent.is_dir():
         raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
+    options = options_from_env()
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{output.name}.", suffix=".cc-sandbox", dir=output.parent) as tmp:
         staged = Path(tmp) / output.name
         plugin = plugin_path()
         env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
-        code = subprocess.call(link_command(sysroot, inv, staged, keep_module=True, plugin=plugin), env=env)
+        extra = [runtime_object(sysroot)] if options.sandbox else []
+        command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
+        code = subprocess.call(command, env=env)
         if code != 0:
             return code
         natives = _check_staged(sysroot, staged, output)
+        staged_facts = staged.with_name(staged.name + ".facts")
+        module = staged.with_name(staged.name + ".0.5.precodegen.bc")
+        document, notes = analyse_and_embed(
+            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options
+        )
+        if document is not None:
+            staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")
         seconds = time.monotonic() - started
         _publish(staged, output, _manifest(sysroot, inv, output, natives, seconds))
     side = sidecar_paths(output)
     facts = side["facts"] if side["facts"].is_file() else None
-    return LinkResult(output=output, module=side["module"], manifest=side["manifest"], facts=facts, seconds=seconds)
+    return LinkResult(
+        output=output,
+        module=side["module"],
+        manifest=side["manifest"],
+        facts=facts,
+        seconds=seconds,
+        notes=tuple(notes),
+    )

@@ -37,44 +37,6 @@ def _log_link(result: LinkResult) -> None:
         stream.write(json.dumps(entry) + "\n")
 
 
-def _write_policy(result: LinkResult) -> None:
-    """Analyse the facts the link produced and write OUT.policy.json beside the binary.
-
-    A failure here is reported but does not fail the build: the binary and its module are good,
-    and `cc-sandbox analyze` can be rerun on them.
-    """
-    if result.facts is None:
-        print(
-            f"cc-sandbox: warning: no facts for {result.output.name} (the pass plugin is not built; "
-            "./setup.sh builds it); no policy written",
-            file=sys.stderr,
-        )
-        return
-    import json
-    import time
-
-    from ..analysis.analyze import analyze
-    from ..analysis.asm_model import load_asm_model
-    from ..analysis.report import build_policy
-    from ..facts.schema import read_facts
-    from .link import sidecar_paths
-
-    started = time.monotonic()
-    try:
-        analysis = analyze(read_facts(result.facts), load_asm_model())
-        policy = build_policy(analysis, result.output.name, seconds=time.monotonic() - started)
-    except CcSandboxError as err:
-        print(f"cc-sandbox: warning: analysing {result.output.name} failed: {err}", file=sys.stderr)
-        return
-    sidecar_paths(result.output)["policy"].write_text(json.dumps(policy.to_json(), indent=1) + "\n")
-    if policy.allow_all:
-        print(
-            f"cc-sandbox: warning: {result.output.name}: {len(policy.unresolved)} syscall site(s) with unknown "
-            "numbers; its policy allows everything (see `cc-sandbox analyze`)",
-            file=sys.stderr,
-        )
-
-
 def _compile_tools() -> CompileTools:
     passed = os.environ.get(TOOLCHAIN_ENV, "").split("\n")
     if len(passed) == 3 and all(passed):
@@ -96,7 +58,8 @@ def run(argv: list[str]) -> int:
     result = run_link(load_sysroot(), inv)
     if isinstance(result, int):
         return result
-    _write_policy(result)
+    for note in result.notes:
+        print(f"cc-sandbox: note: {note}", file=sys.stderr)
     _log_link(result)
     return 0
 

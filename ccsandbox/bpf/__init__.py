@@ -1,0 +1,1 @@
+"""Classic BPF for seccomp: instructions, the filter compiler, an interpreter, a disassembler."""

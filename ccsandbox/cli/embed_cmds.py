@@ -1,0 +1,124 @@
+"""``cc-sandbox inspect`` and ``cc-sandbox export``: the policy a binary carries, and the same
+policy for other enforcers."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..bpf.disasm import disassemble
+from ..bpf.insn import RET_ALLOW, pack
+from ..bpf.vm import run
+from ..embed.exports import FORMATS, export_policy
+from ..embed.section import STATE_INSTALL, read_embedded
+from ..errors import CcSandboxError
+from ..syscalls import SYSCALL_NAMES, name_of
+
+
+def _check(embedded: Any) -> list[str]:
+    """Problems between the embedded filter and its metadata (empty when they agree)."""
+    meta, problems = embedded.metadata, []
+    if embedded.state != STATE_INSTALL:
+        problems.append("the filter section was never written: the binary refuses to run")
+    if hashlib.sha256(pack(embedded.program)).hexdigest() != meta.get("filter_sha256"):
+        problems.append("the filter does not match the metadata's filter_sha256")
+    if meta.get("action") != "allow-all":
+        allowed = sorted(name_of(nr) for nr in SYSCALL_NAMES if run(embedded.program, nr) == RET_ALLOW)
+        if allowed != sorted(meta.get("allowed", [])):
+            problems.append("the filter allows a different set than the metadata lists")
+    return problems
+
+
+@click.command("inspect")
+@click.argument("binary", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the embedded metadata as JSON.")
+@click.option("--bpf", "show_bpf", is_flag=True, help="Also print the filter's disassembly.")
+def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
+    """Show the seccomp policy embedded in BINARY and check that the filter matches it.
+
+    Exits 1 if the filter and its metadata disagree, 3 if BINARY carries no policy.
+    """
+    embedded = read_embedded(binary)
+    problems = _check(embedded)
+    meta = embedded.metadata
+    if as_json:
+        click.echo(json.dumps({**meta, "problems": problems}, indent=2))
+    else:
+        click.echo(f"program      {meta.get('program', binary.name)}  (built by {meta.get('producer', '?')})")
+        click.echo(
+            f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
+            + (f" (errno {meta['errno']})" if meta.get("errno") else "")
+        )
+        click.echo(f"exec         {meta.get('exec') or 'not reachable'}")
+        if meta.get("denied"):
+            click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
+        click.echo(
+            f"filter       {len(embedded.program)} BPF instructions, sha256 {meta.get('filter_sha256', '?')[:16]}..."
+        )
+        click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
+        click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
+        click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
+    if show_bpf:
+        click.echo("\n".join(disassemble(embedded.program)))
+    return 1 if problems else 0
+
+
+def _load_source(source: Path) -> tuple[list[str], str, int]:
+    """(allowed names, action, errno) from a sandboxed binary or a policy JSON."""
+    with open(source, "rb") as stream:
+        is_elf = stream.read(4) == b"\x7fELF"
+    if is_elf:
+        meta = read_embedded(source).metadata
+        return list(meta.get("allowed", [])), str(meta.get("action", "kill")), int(meta.get("errno") or 1)
+    try:
+        policy = json.loads(source.read_text())
+        names = [entry["name"] for entry in policy["allowed"]]
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None
+    action = "allow-all" if policy.get("allow_all") else "kill"
+    return names, action, 1
+
+
+@click.command("export")
+@click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option(
+    "--format",
+    "fmt",
+    type=click.Choice(FORMATS),
+    required=True,
+    help="oci/docker: seccomp profile JSON; systemd: a [Service] drop-in; bpf: raw filter for bwrap --seccomp.",
+)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "--allow",
+    "extra",
+    multiple=True,
+    metavar="SYSCALL",
+    help="Also allow SYSCALL (e.g. execve for `bwrap --seccomp`, which execs the program). Repeatable.",
+)
+def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) -> int:
+    """Export the policy of SOURCE (a sandboxed binary or a policy JSON) for another enforcer.
+
+    \\b
+    Examples:  cc-sandbox export ./prog --format docker -o prog.json
+               docker run --security-opt seccomp=prog.json ...
+               cc-sandbox export ./prog --format bpf --allow execve -o prog.bpf
+               bwrap --seccomp 3 ... 3<prog.bpf
+    """
+    names, action, errno = _load_source(source)
+    data = export_policy(names + list(extra), fmt, action, errno)
+    if output is not None:
+        output.write_bytes(data)
+    elif fmt == "bpf" and sys.stdout.isatty():
+        raise CcSandboxError("a raw BPF program is binary: write it with -o FILE")
+    else:
+        sys.stdout.buffer.write(data)
+    return 0
+
+
+COMMANDS = (inspect, export)

@@ -1,0 +1,97 @@
+"""From the analysed policy and the user's options to the filter that is embedded (pure).
+
+* ``--deny NAME`` removes analysed syscalls (negative controls: the binary must then die there).
+* exec: a filter is inherited across execve, so an exec'd program would be killed for any
+  syscall outside this program's set. When execve/execveat are reachable the user chooses:
+  ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
+  ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
+* an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Any
+
+from ..analysis.policy import Policy
+from ..bpf import insn as bpf
+from ..bpf.compile import Action, build_filter
+from ..bpf.insn import Insn, pack
+from ..errors import CcSandboxError
+from ..syscalls import SYSCALL_NUMBERS, name_of
+from .options import PolicyOptions
+
+EXEC_SYSCALLS = (59, 322)  # execve, execveat
+EPERM = 1
+
+__all__ = ["EXEC_SYSCALLS", "Enforcement", "enforce", "read_allowed_numbers"]
+
+
+def read_allowed_numbers(path: Path) -> set[int]:
+    """Syscall numbers a policy (cc-sandbox-policy JSON) or a trace (a "syscalls" list) allows."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
+    if isinstance(data, dict) and isinstance(data.get("allowed"), list):
+        return {int(entry["nr"]) for entry in data["allowed"]}
+    if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
+        return {SYSCALL_NUMBERS[n] if isinstance(n, str) else int(n) for n in data["syscalls"]}
+    raise CcSandboxError(f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed' or 'syscalls' list)")
+
+
+class Enforcement:
+    """The filter to embed and what it means."""
+
+    def __init__(self, program: list[Insn], info: dict[str, Any], notes: list[str]) -> None:
+        self.program, self.info, self.notes = program, info, notes
+
+
+def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
+    unknown = [n for n in options.deny if n not in SYSCALL_NUMBERS]
+    if unknown:
+        raise CcSandboxError(f"--deny: unknown syscall name(s): {', '.join(unknown)}")
+    absent = [n for n in options.deny if SYSCALL_NUMBERS[n] not in allowed]
+    if absent:
+        raise CcSandboxError(f"--deny: {', '.join(absent)} is not in the analysed policy, so denying it proves nothing")
+    return {SYSCALL_NUMBERS[n] for n in options.deny}
+
+
+def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforcement:
+    allowed = set(policy.allowed)
+    notes: list[str] = []
+    special: dict[int, int] = {}
+    denied = _denied(options, allowed)
+    allowed -= denied
+    execs = sorted(set(EXEC_SYSCALLS) & allowed)
+    exec_mode = None
+    if execs:
+        exec_mode = "inherit" if options.exec_allow or options.exec_mode == "inherit" else "block"
+        if exec_mode == "block":
+            allowed -= set(execs)
+            special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
+            notes.append(
+                f"{program_name} can exec other programs; in its sandbox {', '.join(map(name_of, execs))} "
+                "fail with EPERM (choose --exec inherit, or --exec-allow POLICY for programs it may run)"
+            )
+        else:
+            for path in options.exec_allow:
+                allowed |= read_allowed_numbers(Path(path))
+            notes.append(
+                f"{program_name} can exec other programs, which inherit its filter: they are killed for "
+                "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
+            )
+    action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
+    program = build_filter(allowed, action, special)
+    info = {
+        "action": "allow-all" if policy.allow_all else options.action,
+        "errno": options.errno if options.action == "errno" else None,
+        "exec": exec_mode,
+        "denied": sorted(name_of(n) for n in denied),
+        "allowed": sorted(name_of(n) for n in allowed),
+        "instructions": len(program),
+        "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+    }
+    return Enforcement(program, info, notes)

@@ -1,0 +1,104 @@
+"""The embedded filter (section .cc_sandbox) and its metadata (section .cc_sandbox.meta).
+
+The runtime reserves room for 4096 instructions in an allocated, read-only section; after the
+link, :func:`write_filter` fills it in place (found with pyelftools), so embedding costs no second
+link. The metadata, which the running program never reads, is added as a non-allocated section
+with llvm-objcopy.
+"""
+
+from __future__ import annotations
+
+import json
+import struct
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+
+from ..bpf.insn import MAX_INSNS, Insn, pack, unpack
+from ..errors import CcSandboxError
+from ..tools import find_llvm_tool
+
+FILTER_SECTION = ".cc_sandbox"
+META_SECTION = ".cc_sandbox.meta"
+MAGIC = b"CC-SANDBOX-BPF\x00\x00"
+FORMAT_VERSION = 1
+STATE_NOT_WRITTEN, STATE_INSTALL = 0, 1
+_HEADER = struct.Struct("=16sIIII")
+
+__all__ = ["EmbeddedPolicy", "read_embedded", "write_filter", "write_metadata"]
+
+
+class NotOurBinaryError(CcSandboxError):
+    """The file is not an ELF binary linked by cc-sandbox with a sandbox."""
+
+
+def _section(binary: Path, name: str) -> tuple[int, int] | None:
+    """(file offset, size) of section ``name``."""
+    try:
+        with open(binary, "rb") as stream:
+            section = ELFFile(stream).get_section_by_name(name)
+            return None if section is None else (section["sh_offset"], section["sh_size"])
+    except ELFError:
+        raise NotOurBinaryError(f"{binary} is not an ELF binary") from None
+
+
+def write_filter(binary: Path, program: list[Insn]) -> None:
+    """Fill the reserved filter section of ``binary`` in place."""
+    place = _section(binary, FILTER_SECTION)
+    if place is None:
+        raise CcSandboxError(f"{binary} has no {FILTER_SECTION} section: the cc-sandbox runtime was not linked in")
+    offset, size = place
+    if len(program) > MAX_INSNS or _HEADER.size + 8 * len(program) > size:
+        raise CcSandboxError(f"a filter of {len(program)} instructions does not fit in {binary}")
+    with open(binary, "r+b") as stream:
+        stream.seek(offset)
+        magic, version, *_ = _HEADER.unpack(stream.read(_HEADER.size))
+        if magic != MAGIC or version != FORMAT_VERSION:
+            raise CcSandboxError(f"{binary}: the {FILTER_SECTION} section has an unknown layout")
+        stream.seek(offset)
+        stream.write(_HEADER.pack(MAGIC, FORMAT_VERSION, STATE_INSTALL, len(program), 0) + pack(program))
+
+
+def write_metadata(binary: Path, metadata: dict[str, Any]) -> None:
+    """Add (or replace) the metadata section, as JSON."""
+    with tempfile.NamedTemporaryFile("w", suffix=".json") as meta:
+        json.dump(metadata, meta, sort_keys=True)
+        meta.flush()
+        objcopy = find_llvm_tool("llvm-objcopy")
+        args = [objcopy, f"--remove-section={META_SECTION}", f"--add-section={META_SECTION}={meta.name}", str(binary)]
+        done = subprocess.run(args, capture_output=True, text=True)
+        if done.returncode != 0:
+            raise CcSandboxError(f"llvm-objcopy could not add the policy metadata: {done.stderr.strip()}")
+
+
+class EmbeddedPolicy:
+    """What a sandboxed binary carries."""
+
+    def __init__(self, state: int, program: list[Insn], metadata: dict[str, Any]) -> None:
+        self.state, self.program, self.metadata = state, program, metadata
+
+
+def read_embedded(binary: Path) -> EmbeddedPolicy:
+    """The filter and metadata of ``binary``; NotOurBinaryError if it has none."""
+    place = _section(binary, FILTER_SECTION)
+    if place is None:
+        raise NotOurBinaryError(
+            f"{binary} carries no cc-sandbox policy (it was not built by `cc-sandbox make`, "
+            "or was built with --no-sandbox)"
+        )
+    with open(binary, "rb") as stream:
+        stream.seek(place[0])
+        magic, version, state, count, _ = _HEADER.unpack(stream.read(_HEADER.size))
+        if magic != MAGIC or version != FORMAT_VERSION or count > MAX_INSNS:
+            raise NotOurBinaryError(f"{binary}: unknown {FILTER_SECTION} layout")
+        program = unpack(stream.read(8 * count))
+        meta_place = _section(binary, META_SECTION)
+        metadata: dict[str, Any] = {}
+        if meta_place is not None:
+            stream.seek(meta_place[0])
+            metadata = json.loads(stream.read(meta_place[1]).decode())
+    return EmbeddedPolicy(state, program, metadata)
