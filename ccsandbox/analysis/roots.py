@@ -18,7 +18,18 @@ from .signature import parse_signature
 
 HANDLER_SHAPES = (("int",), ("int", "ptr", "ptr"))
 
-__all__ = ["base_roots", "signal_handler_roots"]
+#: The cc-sandbox runtime's constructor (toolchain/runtime/cc_sandbox_rt.c). It is neither a root
+#: nor an indirect-call target of the policy (musl's .init_array loop does call it): its syscalls (prctl, seccomp, and write/exit_group on failure) all happen before
+#: the filter is active, or when installing it failed and there is no filter. Whatever the
+#: program itself reaches of the same functions is still found through the program's roots.
+INSTALLER = "cc_sandbox_install"
+
+__all__ = ["INSTALLER", "base_roots", "is_installer", "signal_handler_roots"]
+
+
+def is_installer(name: str) -> bool:
+    """Is ``name`` the runtime's filter installer (possibly renamed by LTO)?"""
+    return name == INSTALLER or name.startswith(INSTALLER + ".")
 
 
 def base_roots(facts: Facts) -> dict[str, str]:
@@ -30,7 +41,8 @@ def base_roots(facts: Facts) -> dict[str, str]:
         if name in facts.functions and not facts.functions[name].declaration:
             roots.setdefault(name, why)
     for name in facts.ctors:
-        roots.setdefault(name, "constructor (.init_array)")
+        if not is_installer(name):
+            roots.setdefault(name, "constructor (.init_array)")
     for name in facts.dtors:
         roots.setdefault(name, "destructor (.fini_array)")
     return roots

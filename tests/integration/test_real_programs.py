@@ -53,8 +53,10 @@ def test_real_program_builds_and_passes_its_smoke_run(name: str, real_work: Path
     binary = build(name, real_work, tool_env)
     assert binary.is_file() and Path(f"{binary}.link.json").is_file()
     smoke = run([str(EXAMPLES / "real" / name / "smoke.sh"), str(binary)], tool_env, timeout=120)
-    assert smoke.returncode == 0, smoke.stdout + smoke.stderr   # run under the embedded kill-process filter
-    inspected = run([str(Path(tool_env["PATH"].split(":")[0]) / "cc-sandbox"), "inspect", "--json", str(binary)], tool_env)
+    assert smoke.returncode == 0, smoke.stdout + smoke.stderr  # run under the embedded kill-process filter
+    inspected = run(
+        [str(Path(tool_env["PATH"].split(":")[0]) / "cc-sandbox"), "inspect", "--json", str(binary)], tool_env
+    )
     assert inspected.returncode == 0 and json.loads(inspected.stdout)["action"] == "kill", inspected.stdout
     libc_function, program_function = RECIPES[name]
     functions = module_functions(Path(f"{binary}.bc"))

@@ -139,3 +139,22 @@ def test_explain_gives_a_chain_from_an_entry_point() -> None:
 def test_explain_refuses_what_is_not_allowed() -> None:
     with pytest.raises(AnalysisError, match="not allowed"):
         explain_chain(analyze(facts(), MODEL), 59)
+
+
+def test_the_filter_installer_is_not_a_root_of_the_policy() -> None:
+    obj = copy.deepcopy(GOLDEN)
+    obj["ctors"] = ["cc_sandbox_install", "user_ctor", "init_loop"]
+    obj["functions"] += [
+        {
+            "name": "cc_sandbox_install",
+            "linkage": "internal",
+            "type": "void ()",
+            "syscalls": [157, 317],
+            "address_taken": "any",
+        },
+        {"name": "init_loop", "linkage": "internal", "type": "void ()", "indirect_calls": [{"type": "void ()"}]},
+        {"name": "user_ctor", "linkage": "internal", "type": "void ()", "syscalls": [39]},
+    ]
+    result = analyze(parse_facts(obj), MODEL)
+    assert "user_ctor" in result.roots and "cc_sandbox_install" not in result.roots
+    assert 157 not in result.syscalls.sites and 317 not in result.syscalls.sites

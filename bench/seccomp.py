@@ -1,0 +1,120 @@
+"""Runtime cost of the embedded filter, side by side in one run.
+
+* ns per getppid(): no filter; cc-sandbox's embedded filter; libseccomp's binary-tree filter
+  (OPTIMIZE=2) for the same allowlist (plus execve, which loading it before exec needs);
+* microseconds to install the embedded filter (seccomp() with TSYNC), the start-up cost;
+* the link-time cost of embedding on a built program (default: redis-server from /tmp/real):
+  the same link with --no-sandbox and with the sandbox, medians of --runs.
+
+    .venv/bin/python bench/seccomp.py [--calls N] [--runs N] [--link BINARY]
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+
+def _build(work: Path, *options: str) -> Path:
+    work.mkdir(parents=True)
+    shutil.copy(REPO / "bench/seccomp_cost.c", work)
+    (work / "Makefile").write_text("seccomp_cost: seccomp_cost.c\n\t$(CC) -O2 -o $@ $<\n")
+    subprocess.run(
+        [str(BIN / "cc-sandbox"), "make", "-s", *options, "-C", str(work)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    return work / "seccomp_cost"
+
+
+def _libseccomp_loader(allowed: list[int]) -> Callable[[], None]:
+    import pyseccomp as seccomp
+
+    def load() -> None:
+        f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
+        f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
+        for nr in sorted(set(allowed) | {59}):
+            f.add_rule(seccomp.ALLOW, nr)
+        f.load()
+
+    return load
+
+
+def _median(cmd: list[str], runs: int, preexec: Callable[[], None] | None = None) -> float:
+    return statistics.median(
+        float(subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=preexec).stdout)
+        for _ in range(runs)
+    )
+
+
+def _link_overhead(binary: Path, runs: int) -> tuple[float, float]:
+    manifest = json.loads(Path(f"{binary}.link.json").read_text())
+    times: dict[bool, list[float]] = {True: [], False: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        argv = [*manifest["argv"][:-1], str(Path(tmp) / binary.name)]
+        for _ in range(runs):
+            for sandbox in (False, True):
+                env = dict(os.environ, CC_SANDBOX_POLICY_OPTIONS=json.dumps({"sandbox": sandbox}))
+                started = time.monotonic()
+                subprocess.run(
+                    [str(BIN / "cc-sandbox-cc"), *argv],
+                    env=env,
+                    cwd=manifest["cwd"],
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
+                times[sandbox].append(time.monotonic() - started)
+    return statistics.median(times[False]), statistics.median(times[True])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--calls", type=int, default=2_000_000)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--link", type=Path, default=Path("/tmp/real/src/redis-7.0.15/src/redis-server"))
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        plain = _build(Path(tmp) / "plain", "--no-sandbox")
+        ours = _build(Path(tmp) / "ours")
+        allowed = [e["nr"] for e in json.loads(Path(f"{plain}.policy.json").read_text())["allowed"]]
+        loop = ["loop", str(args.calls)]
+        row = {
+            "allowed": len(allowed),
+            "filter_insns": json.loads(Path(f"{ours}.policy.json").read_text())["enforcement"]["instructions"],
+            "no_filter_ns": _median([str(plain), *loop], args.runs),
+            "cc_sandbox_ns": _median([str(ours), *loop], args.runs),
+            "libseccomp_tree_ns": _median([str(plain), *loop], args.runs, _libseccomp_loader(allowed)),
+        }
+        blob = Path(tmp) / "filter.bpf"
+        subprocess.run([str(BIN / "cc-sandbox"), "export", str(ours), "--format", "bpf", "-o", str(blob)], check=True)
+        row["install_us"] = _median([str(plain), "install", str(blob), "50"], args.runs)
+    if Path(f"{args.link}.link.json").is_file():
+        without, with_sandbox = _link_overhead(args.link, max(1, args.runs // 2))
+        row |= {
+            "link_no_sandbox_s": round(without, 2),
+            "link_sandbox_s": round(with_sandbox, 2),
+            "embedding_overhead_pct": round(100 * (with_sandbox - without) / without, 1),
+        }
+    print("  ".join(f"{k:>18}" for k in row))
+    print("  ".join(f"{v!s:>18}" for v in row.values()))
+    out = REPO / "bench/results/seccomp.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(json.dumps(row, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    main()
