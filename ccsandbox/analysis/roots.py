@@ -19,9 +19,10 @@ from .signature import parse_signature
 HANDLER_SHAPES = (("int",), ("int", "ptr", "ptr"))
 
 #: The cc-sandbox runtime's constructor (toolchain/runtime/cc_sandbox_rt.c). It is neither a root
-#: nor an indirect-call target of the policy (musl's .init_array loop does call it): its syscalls (prctl, seccomp, and write/exit_group on failure) all happen before
-#: the filter is active, or when installing it failed and there is no filter. Whatever the
-#: program itself reaches of the same functions is still found through the program's roots.
+#: nor an indirect-call target of the policy (musl's .init_array loop does call it): its syscalls
+#: (prctl, seccomp, and write/exit_group on failure) all happen before the filter is active, or
+#: when installing it failed and there is no filter. Whatever the program itself reaches of the
+#: same functions is still found through the program's roots.
 INSTALLER = "cc_sandbox_install"
 
 __all__ = ["INSTALLER", "base_roots", "is_installer", "signal_handler_roots"]

@@ -25,6 +25,9 @@ from .options import PolicyOptions
 
 EXEC_SYSCALLS = (59, 322)  # execve, execveat
 EPERM = 1
+#: What a program built by cc-sandbox does before its own filter is active: when a sandboxed
+#: program execs another one, the inherited filter must let the child install its own.
+CHILD_INSTALLER = (157, 317)  # prctl(PR_SET_NO_NEW_PRIVS), seccomp
 
 __all__ = ["EXEC_SYSCALLS", "Enforcement", "enforce", "read_allowed_numbers"]
 
@@ -79,6 +82,7 @@ def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforc
         else:
             for path in options.exec_allow:
                 allowed |= read_allowed_numbers(Path(path))
+            allowed |= set(CHILD_INSTALLER)
             notes.append(
                 f"{program_name} can exec other programs, which inherit its filter: they are killed for "
                 "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")

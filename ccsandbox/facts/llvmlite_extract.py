@@ -356,7 +356,9 @@ def extract_facts(module_path: Path) -> dict[str, Any]:
     import llvmlite.binding as llvm
 
     try:
-        module = llvm.parse_bitcode(module_path.read_bytes())
+        # a fresh context: in a shared one, a second module's struct types get renamed
+        # (struct.anon.2 -> struct.anon.2.5), which would change their field keys
+        module = llvm.parse_bitcode(module_path.read_bytes(), context=llvm.create_context())
     except RuntimeError as err:
         raise ModuleError(f"{module_path} is corrupt bitcode: {str(err).strip().splitlines()[0]}") from None
     functions = [

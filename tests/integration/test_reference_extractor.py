@@ -23,7 +23,7 @@ INPUTS = repo_root() / "passes" / "test" / "Inputs"
 
 
 def test_the_shared_fixture_gives_the_golden_facts() -> None:
-    module = llvm.parse_assembly((INPUTS / "basic.ll").read_text())
+    module = llvm.parse_assembly((INPUTS / "basic.ll").read_text(), context=llvm.create_context())
     functions = [
         (f.name, LINKAGE_NAMES.get(f.linkage.name, f.linkage.name), str(f.global_value_type), f.is_declaration)
         for f in module.functions

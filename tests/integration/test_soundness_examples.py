@@ -47,6 +47,16 @@ def test_strace_log_rules() -> None:
     assert parse_strace(log) == {"arch_prctl", "clone", "execve", "wait4", "exit_group"}
 
 
+def test_strace_log_separates_what_happens_before_the_filter_is_installed() -> None:
+    log = (
+        "7 arch_prctl(ARCH_SET_FS, 0x4043b8) = 0\n"
+        "7 prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) = 0\n"
+        "7 seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, 0x7ffd) = 0\n"
+        '7 writev(1, [{iov_base="hi", iov_len=2}], 1) = 2\n'
+    )
+    assert parse_strace(log) == {"writev"}
+
+
 def test_hello_makes_only_allowed_syscalls(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
     policy = _build("hello", tmp_path, cc_sandbox, tool_env)
     observed = run_traced([str(policy.parent / "hello")], tmp_path / "trace", stdout=subprocess.DEVNULL)

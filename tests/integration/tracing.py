@@ -1,8 +1,10 @@
 """Running a program under ``strace -f`` (the independent oracle) and reading what it did.
 
-Only syscalls made by the traced program's own code count: a process that successfully execs
-another program is followed up to and including that execve, not after it (the other program
-is not what the policy describes). strace's own first execve of the program is dropped.
+Only syscalls made by the traced program's own code after its filter is installed count:
+everything before the successful ``seccomp(SECCOMP_SET_MODE_FILTER, ...)`` of a sandboxed binary
+(the start-up and the installer itself) is separated out, as no filter is active yet. A process
+that successfully execs another program is followed up to and including that execve, not after
+it (the other program is not what the policy describes). strace's own first execve is dropped.
 """
 
 from __future__ import annotations
@@ -35,6 +37,9 @@ def parse_strace(text: str) -> set[str]:
             continue
         if name in ("execve", "execveat") and pid == first_pid and not first_exec_skipped:
             first_exec_skipped = True
+            continue
+        if name == "seccomp" and "SECCOMP_SET_MODE_FILTER" in line and re.search(r"= 0$", line):
+            seen.clear()  # the filter is active from here on; what came before is pre-install
             continue
         if match["name"]:
             seen.add(name)
