@@ -54,8 +54,14 @@ def _libseccomp_loader(allowed: list[int]) -> Callable[[], None]:
 
 
 def _median(cmd: list[str], runs: int, preexec: Callable[[], None] | None = None) -> float:
+    # close_fds=False: subprocess would otherwise close descriptors (close_range) after
+    # preexec_fn has loaded the libseccomp filter, which that allowlist does not allow
     return statistics.median(
-        float(subprocess.run(cmd, capture_output=True, text=True, check=True, preexec_fn=preexec).stdout)
+        float(
+            subprocess.run(
+                cmd, capture_output=True, text=True, check=True, preexec_fn=preexec, close_fds=preexec is None
+            ).stdout
+        )
         for _ in range(runs)
     )
 
