@@ -1,0 +1,41 @@
+"""``cc-sandbox trace``: run a command under the ptrace tracer and record its syscalls."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import click
+
+from ..trace.tracer import run_trace
+
+
+@click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the trace JSON here.")
+@click.option("--json", "as_json", is_flag=True, help="Print the trace JSON on stdout instead of a summary.")
+@click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
+def trace(output: Path | None, as_json: bool, command: tuple[str, ...]) -> int:
+    """Run COMMAND under ptrace, following forks, threads and execs, and record per program the
+    system calls it makes (with their counts; i386 and x32 calls are labelled as such).
+
+    Exits with COMMAND's own exit status (128+N if a signal N killed it).
+
+    \b
+    Example:  cc-sandbox trace -o ls.trace.json -- /bin/ls -la
+    """
+    result = run_trace(list(command))
+    document = result.to_json()
+    if output is not None:
+        output.write_text(json.dumps(document, indent=1) + "\n")
+    if as_json:
+        click.echo(json.dumps(document, indent=1))
+    else:
+        for program in result.programs:
+            click.echo(
+                f"cc-sandbox: {program.image}: {len(program.calls)} distinct syscalls, "
+                f"{sum(program.calls.values())} calls in {len(program.pids)} task(s): "
+                f"{' '.join(sorted(program.calls))}",
+                err=True,
+            )
+        click.echo(f"cc-sandbox: traced in {result.seconds:.2f} s; exit status {result.exit_status}", err=True)
+    return result.exit_status

@@ -1,0 +1,179 @@
+"""Run a command under ptrace and record, per program image, the syscalls its processes make.
+
+Follows fork, vfork, clone (threads) and exec; a process that execs is counted under the new
+image from then on. Signals are forwarded to the tracee; the traced command's exit status is
+returned (128+N when killed by signal N). PTRACE_O_EXITKILL kills the tracees if the tracer dies.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import shutil
+import signal
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from errno import ESRCH
+from typing import Any
+
+from ..errors import CcSandboxError
+from ..syscalls import name_of
+from . import _ptrace as pt
+
+AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 = 0xC000003E, 0x40000003
+X32_BIT = 0x40000000
+OPTIONS = pt.O_TRACESYSGOOD | pt.O_TRACEFORK | pt.O_TRACEVFORK | pt.O_TRACECLONE | pt.O_TRACEEXEC | pt.O_EXITKILL
+
+__all__ = ["ProgramRecord", "Trace", "label", "run_trace"]
+
+
+def label(arch: int, nr: int) -> str:
+    """A syscall's name for its ABI: x86_64 names; i386 and x32 calls are labelled as such."""
+    if arch == AUDIT_ARCH_I386:
+        return f"i386:{nr}"
+    if nr & X32_BIT:
+        return f"x32:{nr & ~X32_BIT}"
+    return name_of(nr)
+
+
+@dataclass
+class ProgramRecord:
+    image: str
+    pids: set[int] = field(default_factory=set)
+    calls: Counter[str] = field(default_factory=Counter)
+
+
+@dataclass(frozen=True)
+class Trace:
+    command: list[str]
+    exit_status: int
+    programs: list[ProgramRecord]
+    seconds: float
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format": "cc-sandbox-trace",
+            "version": 1,
+            "command": self.command,
+            "exit_status": self.exit_status,
+            "seconds": round(self.seconds, 3),
+            "programs": [
+                {
+                    "image": p.image,
+                    "processes": len(p.pids),
+                    "syscalls": sorted(p.calls),
+                    "counts": dict(sorted(p.calls.items())),
+                }
+                for p in self.programs
+            ],
+        }
+
+
+class _Session:
+    def __init__(self, root: int, image: str) -> None:
+        self.root = root
+        self.image_of = {root: image}
+        self.records: dict[str, ProgramRecord] = {}
+        self.alive = {root}
+        self.started = {root}  # resumed at least once
+        self.waiting: set[int] = set()  # new tasks stopped before their parent's event told us who they are
+        self.exit_status: int | None = None
+
+    def record(self, pid: int, arch: int, nr: int) -> None:
+        image = self.image_of[pid]
+        rec = self.records.setdefault(image, ProgramRecord(image))
+        rec.pids.add(pid)
+        rec.calls[label(arch, nr)] += 1
+
+    def resume(self, pid: int, sig: int = 0) -> None:
+        try:
+            pt.ptrace(pt.PTRACE_SYSCALL, pid, 0, sig)
+            self.started.add(pid)
+        except pt.TraceError as err:
+            if err.errno != ESRCH:
+                raise
+
+    def on_stop(self, pid: int, status: int) -> None:
+        sig, event = os.WSTOPSIG(status), status >> 16
+        if sig == signal.SIGTRAP | 0x80:
+            info = pt.syscall_info(pid)
+            if info.op == pt.INFO_ENTRY:
+                self.record(pid, info.arch, info.nr)
+            return self.resume(pid)
+        if sig == signal.SIGTRAP and event in (pt.EVENT_FORK, pt.EVENT_VFORK, pt.EVENT_CLONE):
+            child = pt.event_message(pid)
+            self.image_of[child] = self.image_of[pid]
+            self.alive.add(child)
+            if child in self.waiting:
+                self.waiting.discard(child)
+                self.resume(child)
+            return self.resume(pid)
+        if sig == signal.SIGTRAP and event == pt.EVENT_EXEC:
+            former = pt.event_message(pid)
+            if former != pid:  # a non-leader thread exec'd and took over the leader's pid
+                self.alive.discard(former)
+            self.image_of[pid] = os.readlink(f"/proc/{pid}/exe")
+            return self.resume(pid)
+        if pid not in self.started and sig == signal.SIGSTOP:  # a new task's initial stop
+            if pid in self.image_of:
+                return self.resume(pid)
+            self.waiting.add(pid)
+            return None
+        return self.resume(pid, 0 if sig == signal.SIGTRAP else sig)  # forward the signal
+
+    def on_exit(self, pid: int, status: int) -> None:
+        self.alive.discard(pid)
+        if pid == self.root:
+            self.exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+def _start(command: list[str]) -> tuple[int, str]:
+    path = shutil.which(command[0]) if "/" not in command[0] else command[0]
+    if path is None or not os.path.isfile(path):
+        raise CcSandboxError(f"{command[0]}: command not found")
+    if not os.access(path, os.X_OK):
+        raise CcSandboxError(f"{path}: not executable")
+    pid = os.fork()
+    if pid == 0:  # the tracee: stop so the tracer can set options, then exec
+        try:
+            pt.ptrace(pt.PTRACE_TRACEME, 0)
+            os.kill(os.getpid(), signal.SIGSTOP)
+            os.execv(path, command)
+        finally:
+            os._exit(127)
+    _, status = os.waitpid(pid, pt.WALL)
+    if not os.WIFSTOPPED(status):
+        raise CcSandboxError(
+            "the traced process did not stop for the tracer: is ptrace permitted here? "
+            "(check /proc/sys/kernel/yama/ptrace_scope and seccomp of this shell)"
+        )
+    pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, OPTIONS)
+    return pid, os.path.realpath(path)
+
+
+def run_trace(command: list[str]) -> Trace:
+    """Trace ``command`` to its end."""
+    started = time.monotonic()
+    pid, image = _start(command)
+    session = _Session(pid, image)
+    session.resume(pid)
+    try:
+        while session.alive:
+            try:
+                waited, status = os.waitpid(-1, pt.WALL)
+            except ChildProcessError:
+                break
+            if os.WIFEXITED(status) or os.WIFSIGNALED(status):
+                session.on_exit(waited, status)
+            elif os.WIFSTOPPED(status):
+                session.alive.add(waited)
+                session.on_stop(waited, status)
+    except BaseException:
+        for task in session.alive:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(task, signal.SIGKILL)
+        raise
+    status_code = session.exit_status if session.exit_status is not None else 128 + signal.SIGKILL
+    programs = sorted(session.records.values(), key=lambda r: (r.image != image, r.image))
+    return Trace(command=command, exit_status=status_code, programs=programs, seconds=time.monotonic() - started)

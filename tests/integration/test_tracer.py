@@ -1,0 +1,68 @@
+"""The ptrace tracer against strace -f (the independent oracle) on real programs."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from ccsandbox.trace.tracer import run_trace
+
+from .helpers import copy_example, run
+
+pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
+PROGRAMS = Path(__file__).parent / "programs"
+
+
+def strace_names(command: list[str], log: Path) -> set[str]:
+    """Every syscall name strace -f saw, in every process (its own first execve included)."""
+    subprocess.run(["strace", "-f", "-qq", "-o", str(log), *command], capture_output=True, timeout=120)
+    return {m[1] for line in log.read_text().splitlines() if (m := re.match(r"^\d+\s+(\w+)\(", line))}
+
+
+def traced_names(command: list[str]) -> set[str]:
+    return {name for program in run_trace(command).programs for name in program.calls}
+
+
+def test_a_dynamic_glibc_program(tmp_path: Path) -> None:
+    command = ["/bin/ls", "-la", "/"]
+    assert traced_names(command) == strace_names(command, tmp_path / "log")
+
+
+def test_threads_vfork_and_exec_are_followed(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+    work = copy_example("workers", tmp_path / "w")
+    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    command = [str(work / "workers"), "/bin/true"]
+    trace = run_trace(command)
+    images = {Path(p.image).name: p for p in trace.programs}
+    assert set(images) == {"workers", "true"}, "the exec'd child is recorded under its own image"
+    assert len(images["workers"].pids) >= 9, "8 threads and the vfork child are followed"
+    assert trace.exit_status == 0
+    assert {n for p in trace.programs for n in p.calls} == strace_names(command, tmp_path / "log")
+
+
+def test_exit_status_passes_through() -> None:
+    assert run_trace(["sh", "-c", "exit 7"]).exit_status == 7
+    assert run_trace(["sh", "-c", "kill -9 $$"]).exit_status == 128 + 9
+
+
+def test_i386_calls_are_labelled_not_misnamed(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+    work = tmp_path / "int80"
+    work.mkdir()
+    shutil.copy(PROGRAMS / "int80.c", work)
+    (work / "Makefile").write_text("int80: int80.c\n\t$(CC) -O2 -o $@ $<\n")
+    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    calls = traced_names([str(work / "int80")])
+    assert "i386:20" in calls and "writev" not in calls
+
+
+def test_the_cli_reports_and_keeps_the_exit_status(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+    out = tmp_path / "t.json"
+    done = run([cc_sandbox, "trace", "-o", str(out), "--", "sh", "-c", "exit 3"], tool_env)
+    assert done.returncode == 3 and "exit status 3" in done.stderr
+    assert '"format": "cc-sandbox-trace"' in out.read_text()
+    missing = run([cc_sandbox, "trace", "--", "no-such-command-here"], tool_env)
+    assert missing.returncode == 3 and "command not found" in missing.stderr
