@@ -22,7 +22,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import analyze_cmds, build_cmds, embed_cmds, module_cmd, sysroot_cmd, trace_cmd
+from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, module_cmd, sysroot_cmd, trace_cmd
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -65,6 +65,7 @@ for command in (
     module_cmd.module,
     sysroot_cmd.sysroot,
     trace_cmd.trace,
+    compare_cmd.compare,
 ):
     cli.add_command(command)
 

@@ -37,11 +37,25 @@ def label(arch: int, nr: int) -> str:
     return name_of(nr)
 
 
+SECCOMP, SECCOMP_SET_MODE_FILTER = 317, 1
+
+
 @dataclass
 class ProgramRecord:
     image: str
     pids: set[int] = field(default_factory=set)
-    calls: Counter[str] = field(default_factory=Counter)
+    calls: Counter[str] = field(default_factory=Counter)  # made while a seccomp filter was active
+    unfiltered: Counter[str] = field(default_factory=Counter)  # made before any filter was installed
+    filtered: bool = False  # did this program's tasks install a filter?
+
+    @property
+    def after_filter(self) -> Counter[str]:
+        """What the policy must allow: calls once a filter is active, or all when none ever was."""
+        return self.calls if self.filtered else self.calls + self.unfiltered
+
+    @property
+    def before_filter(self) -> Counter[str]:
+        return self.unfiltered if self.filtered else Counter()
 
 
 @dataclass(frozen=True)
@@ -62,8 +76,10 @@ class Trace:
                 {
                     "image": p.image,
                     "processes": len(p.pids),
-                    "syscalls": sorted(p.calls),
-                    "counts": dict(sorted(p.calls.items())),
+                    "filtered": p.filtered,
+                    "syscalls": sorted(p.after_filter),
+                    "before_filter": sorted(p.before_filter),
+                    "counts": dict(sorted((p.calls + p.unfiltered).items())),
                 }
                 for p in self.programs
             ],
@@ -79,12 +95,16 @@ class _Session:
         self.started = {root}  # resumed at least once
         self.waiting: set[int] = set()  # new tasks stopped before their parent's event told us who they are
         self.exit_status: int | None = None
+        self.filtered: set[int] = set()  # tasks with an active seccomp filter (inherited by children)
 
-    def record(self, pid: int, arch: int, nr: int) -> None:
+    def record(self, pid: int, arch: int, nr: int, arg0: int) -> None:
         image = self.image_of[pid]
         rec = self.records.setdefault(image, ProgramRecord(image))
         rec.pids.add(pid)
-        rec.calls[label(arch, nr)] += 1
+        (rec.calls if pid in self.filtered else rec.unfiltered)[label(arch, nr)] += 1
+        if arch == AUDIT_ARCH_X86_64 and nr == SECCOMP and arg0 == SECCOMP_SET_MODE_FILTER:
+            self.filtered.add(pid)  # from the next call on (counted as filtered even if it failed)
+            rec.filtered = True
 
     def resume(self, pid: int, sig: int = 0) -> None:
         try:
@@ -99,11 +119,13 @@ class _Session:
         if sig == signal.SIGTRAP | 0x80:
             info = pt.syscall_info(pid)
             if info.op == pt.INFO_ENTRY:
-                self.record(pid, info.arch, info.nr)
+                self.record(pid, info.arch, info.nr, info.args[0])
             return self.resume(pid)
         if sig == signal.SIGTRAP and event in (pt.EVENT_FORK, pt.EVENT_VFORK, pt.EVENT_CLONE):
             child = pt.event_message(pid)
             self.image_of[child] = self.image_of[pid]
+            if pid in self.filtered:
+                self.filtered.add(child)
             self.alive.add(child)
             if child in self.waiting:
                 self.waiting.discard(child)

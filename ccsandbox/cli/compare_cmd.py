@@ -1,0 +1,71 @@
+"""``cc-sandbox compare``: a static policy against one or more traces."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import click
+
+from ..embed.section import read_embedded
+from ..errors import CcSandboxError
+from ..trace.compare import Comparison, compare_sets, render_svg
+
+
+def _policy(source: Path) -> tuple[str, set[str], float]:
+    """(program name, allowed names, analysis seconds) from a policy JSON or a sandboxed binary."""
+    with open(source, "rb") as stream:
+        if stream.read(4) == b"\x7fELF":
+            meta = read_embedded(source).metadata
+            policy_file = Path(f"{source}.policy.json")
+            seconds = (
+                json.loads(policy_file.read_text())["analysis"].get("seconds", 0.0) if policy_file.is_file() else 0.0
+            )
+            return str(meta.get("program", source.name)), set(meta.get("allowed", [])), seconds
+    try:
+        data = json.loads(source.read_text())
+        return str(data["program"]), {e["name"] for e in data["allowed"]}, float(data["analysis"].get("seconds", 0.0))
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
+        raise CcSandboxError(f"{source} is neither a cc-sandbox policy JSON nor a sandboxed binary") from None
+
+
+def _trace(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise CcSandboxError(f"{path}: cannot read a trace ({err})") from None
+    if not isinstance(data, dict) or data.get("format") != "cc-sandbox-trace":
+        raise CcSandboxError(f"{path} is not a cc-sandbox trace (make one with `cc-sandbox trace -o FILE -- CMD`)")
+    return data
+
+
+def _render(c: Comparison) -> str:
+    lines = [f"{'':22}{'allowed':>8}{'blocked':>9}   (of {c.to_json()['table_size']} x86_64 syscalls)"]
+    lines += [f"{source:22}{allowed:>8}{blocked:>9}" for source, allowed, blocked in c.rows()]
+    lines.append(f"UNSOUND ({len(c.unsound)}): {' '.join(c.unsound) or 'none'}")
+    lines.append(f"over-approximation ({len(c.over_approximation)}): {' '.join(c.over_approximation)}")
+    if c.before_filter:
+        lines.append(f"before the filter was installed (not counted): {' '.join(sorted(c.before_filter))}")
+    lines.append("times: " + ", ".join(f"{k} {v:.2f} s" for k, v in c.times.items()))
+    return "\n".join(lines)
+
+
+@click.command("compare")
+@click.argument("policy", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("traces", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print the comparison as JSON.")
+@click.option("--figure", type=click.Path(dir_okay=False, path_type=Path), help="Write an SVG bar chart here.")
+def compare(policy: Path, traces: tuple[Path, ...], as_json: bool, figure: Path | None) -> int:
+    """Compare the static POLICY (PROG.policy.json or a sandboxed binary) with TRACES from
+    `cc-sandbox trace`. Syscalls seen at run time but not allowed are UNSOUND: listed first, and
+    the exit status is 1. Calls made before the embedded filter was installed are shown apart.
+    """
+    program, allowed, analysis_seconds = _policy(policy)
+    documents = [_trace(t) for t in traces]
+    times = {"analysis": analysis_seconds, "tracing": sum(float(d.get("seconds", 0)) for d in documents)}
+    result = compare_sets(program, allowed, documents, times)
+    click.echo(json.dumps(result.to_json(), indent=2) if as_json else _render(result))
+    if figure is not None:
+        figure.write_text(render_svg(result))
+    return 1 if result.unsound else 0

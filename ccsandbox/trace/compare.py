@@ -1,0 +1,93 @@
+"""Static policy against dynamic traces (pure): the thesis' table, the set differences, a figure.
+
+A syscall a trace saw but the policy does not allow is UNSOUND (the static analysis missed it):
+listed first and makes the comparison fail. Calls made before the binary's embedded filter was
+installed are kept apart: no filter was active, so no policy had to allow them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from ..syscalls import SYSCALL_NAMES
+
+__all__ = ["Comparison", "compare_sets", "render_svg"]
+
+
+@dataclass(frozen=True)
+class Comparison:
+    program: str
+    static: frozenset[str]
+    dynamic: frozenset[str]
+    before_filter: frozenset[str]
+    traces: int
+    times: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def unsound(self) -> list[str]:
+        return sorted(self.dynamic - self.static)
+
+    @property
+    def over_approximation(self) -> list[str]:
+        return sorted(self.static - self.dynamic)
+
+    def rows(self) -> list[tuple[str, int, int]]:
+        """(source, allowed, blocked out of the table size)."""
+        size = len(SYSCALL_NAMES)
+        return [
+            ("static (cc-sandbox)", len(self.static), size - len(self.static)),
+            (
+                f"dynamic ({self.traces} trace{'s' if self.traces != 1 else ''})",
+                len(self.dynamic),
+                size - len(self.dynamic),
+            ),
+        ]
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "program": self.program,
+            "table_size": len(SYSCALL_NAMES),
+            "rows": [{"source": s, "allowed": a, "blocked": b} for s, a, b in self.rows()],
+            "unsound": self.unsound,
+            "over_approximation": self.over_approximation,
+            "before_filter": sorted(self.before_filter),
+            "times": self.times,
+        }
+
+
+def compare_sets(program: str, static: set[str], traces: list[dict[str, Any]], times: dict[str, float]) -> Comparison:
+    """Compare a policy's allowed names with the program's part of each trace."""
+    dynamic: set[str] = set()
+    before: set[str] = set()
+    for trace in traces:
+        programs = trace.get("programs", [])
+        mine = [p for p in programs if Path(p["image"]).name == program] or programs[:1]
+        for record in mine:
+            dynamic |= set(record.get("syscalls", []))
+            before |= set(record.get("before_filter", []))
+    return Comparison(program, frozenset(static), frozenset(dynamic), frozenset(before), len(traces), times)
+
+
+def render_svg(comparison: Comparison) -> str:
+    """A bar chart of blocked syscalls per source, like the thesis' figures."""
+    rows = comparison.rows()
+    size, width, bar_h, left = len(SYSCALL_NAMES), 640, 28, 190
+    height = 60 + bar_h * len(rows) * 2
+    parts = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
+        f'font-size="13">',
+        f'<text x="10" y="22" font-size="15">{comparison.program}: blocked syscalls (of {size}, x86_64)</text>',
+    ]
+    for i, (source, _, blocked) in enumerate(rows):
+        y = 40 + i * bar_h * 2
+        bar = (width - left - 60) * blocked / size
+        color = "#3b7dd8" if i == 0 else "#7a7a7a"
+        parts += [
+            f'<text x="10" y="{y + 18}">{source}</text>',
+            f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{bar_h}" fill="{color}"/>',
+            f'<text x="{left + bar + 6:.1f}" y="{y + 18}">{blocked}</text>',
+        ]
+    parts.append("</svg>")
+    return "\n".join(parts) + "\n"
