@@ -13,8 +13,15 @@ from ..trace.tracer import run_trace
 @click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write the trace JSON here.")
 @click.option("--json", "as_json", is_flag=True, help="Print the trace JSON on stdout instead of a summary.")
+@click.option(
+    "--phase-at",
+    "phase_at",
+    multiple=True,
+    metavar="SYMBOL|0xOFFSET",
+    help="A phase transition point: a task enters phase k when it executes the k-th point. Repeatable.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def trace(output: Path | None, as_json: bool, command: tuple[str, ...]) -> int:
+def trace(output: Path | None, as_json: bool, phase_at: tuple[str, ...], command: tuple[str, ...]) -> int:
     """Run COMMAND under ptrace, following forks, threads and execs, and record per program the
     system calls it makes (with their counts; i386 and x32 calls are labelled as such).
 
@@ -23,7 +30,7 @@ def trace(output: Path | None, as_json: bool, command: tuple[str, ...]) -> int:
     \b
     Example:  cc-sandbox trace -o ls.trace.json -- /bin/ls -la
     """
-    result = run_trace(list(command))
+    result = run_trace(list(command), list(phase_at))
     document = result.to_json()
     if output is not None:
         output.write_text(json.dumps(document, indent=1) + "\n")
@@ -35,6 +42,18 @@ def trace(output: Path | None, as_json: bool, command: tuple[str, ...]) -> int:
                 f"cc-sandbox: {program.image}: {len(program.calls)} distinct syscalls, "
                 f"{sum(program.calls.values())} calls in {len(program.pids)} task(s): "
                 f"{' '.join(sorted(program.calls))}",
+                err=True,
+            )
+            for phase in result.phase_report(program) if result.phase_points else []:
+                click.echo(
+                    f"cc-sandbox:   phase {phase['phase']} ({phase['at']}): {' '.join(phase['syscalls'])}"
+                    f"  | cumulative {len(phase['cumulative'])}",
+                    err=True,
+                )
+        if result.phase_points:
+            click.echo(
+                "cc-sandbox: under seccomp an earlier phase must also allow every later phase's syscalls "
+                "(cumulative sets)",
                 err=True,
             )
         click.echo(f"cc-sandbox: traced in {result.seconds:.2f} s; exit status {result.exit_status}", err=True)

@@ -67,3 +67,34 @@ def event_message(pid: int) -> int:
     message = ctypes.c_ulong()
     ptrace(PTRACE_GETEVENTMSG, pid, 0, ctypes.cast(ctypes.byref(message), ctypes.c_void_p))
     return int(message.value)
+
+
+PTRACE_PEEKTEXT, PTRACE_POKETEXT, PTRACE_GETREGS, PTRACE_SETREGS, PTRACE_SINGLESTEP = 1, 4, 12, 13, 9
+RIP_INDEX = 16  # in struct user_regs_struct (27 unsigned longs on x86_64)
+
+
+class Regs(ctypes.Structure):
+    _fields_ = [("words", ctypes.c_ulong * 27)]
+
+
+def peek(pid: int, addr: int) -> int:
+    ctypes.set_errno(0)
+    value = _libc.ptrace(PTRACE_PEEKTEXT, pid, ctypes.c_void_p(addr), None)
+    err = ctypes.get_errno()
+    if err:
+        raise TraceError(f"PEEKTEXT {addr:#x}", err, pid)
+    return int(value) & 0xFFFFFFFFFFFFFFFF
+
+
+def poke(pid: int, addr: int, word: int) -> None:
+    ptrace(PTRACE_POKETEXT, pid, addr, ctypes.c_void_p(word))
+
+
+def get_regs(pid: int) -> Regs:
+    regs = Regs()
+    ptrace(PTRACE_GETREGS, pid, 0, ctypes.cast(ctypes.byref(regs), ctypes.c_void_p))
+    return regs
+
+
+def set_regs(pid: int, regs: Regs) -> None:
+    ptrace(PTRACE_SETREGS, pid, 0, ctypes.cast(ctypes.byref(regs), ctypes.c_void_p))

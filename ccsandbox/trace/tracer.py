@@ -15,11 +15,13 @@ import time
 from collections import Counter
 from dataclasses import dataclass, field
 from errno import ESRCH
+from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
 from ..syscalls import name_of
 from . import _ptrace as pt
+from .phases import PhasePoint, mapping_base, resolve_points
 
 AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 = 0xC000003E, 0x40000003
 X32_BIT = 0x40000000
@@ -47,6 +49,7 @@ class ProgramRecord:
     calls: Counter[str] = field(default_factory=Counter)  # made while a seccomp filter was active
     unfiltered: Counter[str] = field(default_factory=Counter)  # made before any filter was installed
     filtered: bool = False  # did this program's tasks install a filter?
+    phases: dict[int, Counter[str]] = field(default_factory=dict)  # phase -> calls made in it
 
     @property
     def after_filter(self) -> Counter[str]:
@@ -64,6 +67,24 @@ class Trace:
     exit_status: int
     programs: list[ProgramRecord]
     seconds: float
+    phase_points: tuple[str, ...] = ()
+
+    def phase_report(self, record: ProgramRecord) -> list[dict[str, Any]]:
+        """Per phase the raw set, and the cumulative set (this phase and every later one): under
+        seccomp a filter can only narrow, so phase k's filter must allow all later phases too."""
+        names = ["start", *self.phase_points]
+        report = []
+        for k in range(len(names)):
+            later = set().union(*(record.phases.get(j, Counter()) for j in range(k, len(names))))
+            report.append(
+                {
+                    "phase": k,
+                    "at": names[k],
+                    "syscalls": sorted(record.phases.get(k, Counter())),
+                    "cumulative": sorted(later),
+                }
+            )
+        return report
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +101,7 @@ class Trace:
                     "syscalls": sorted(p.after_filter),
                     "before_filter": sorted(p.before_filter),
                     "counts": dict(sorted((p.calls + p.unfiltered).items())),
+                    **({"phases": self.phase_report(p)} if self.phase_points else {}),
                 }
                 for p in self.programs
             ],
@@ -87,8 +109,12 @@ class Trace:
 
 
 class _Session:
-    def __init__(self, root: int, image: str) -> None:
+    def __init__(self, root: int, image: str, points: list[PhasePoint] | None = None) -> None:
         self.root = root
+        self.root_image = image
+        self.points = points or []
+        self.breakpoints: dict[int, tuple[int, int]] = {}  # address -> (phase, original word)
+        self.phase_of: dict[int, int] = {}
         self.image_of = {root: image}
         self.records: dict[str, ProgramRecord] = {}
         self.alive = {root}
@@ -101,7 +127,9 @@ class _Session:
         image = self.image_of[pid]
         rec = self.records.setdefault(image, ProgramRecord(image))
         rec.pids.add(pid)
-        (rec.calls if pid in self.filtered else rec.unfiltered)[label(arch, nr)] += 1
+        name = label(arch, nr)
+        (rec.calls if pid in self.filtered else rec.unfiltered)[name] += 1
+        rec.phases.setdefault(self.phase_of.get(pid, 0), Counter())[name] += 1
         if arch == AUDIT_ARCH_X86_64 and nr == SECCOMP and arg0 == SECCOMP_SET_MODE_FILTER:
             self.filtered.add(pid)  # from the next call on (counted as filtered even if it failed)
             rec.filtered = True
@@ -124,6 +152,7 @@ class _Session:
         if sig == signal.SIGTRAP and event in (pt.EVENT_FORK, pt.EVENT_VFORK, pt.EVENT_CLONE):
             child = pt.event_message(pid)
             self.image_of[child] = self.image_of[pid]
+            self.phase_of[child] = self.phase_of.get(pid, 0)
             if pid in self.filtered:
                 self.filtered.add(child)
             self.alive.add(child)
@@ -136,13 +165,46 @@ class _Session:
             if former != pid:  # a non-leader thread exec'd and took over the leader's pid
                 self.alive.discard(former)
             self.image_of[pid] = os.readlink(f"/proc/{pid}/exe")
+            if pid == self.root and self.points and not self.breakpoints:
+                self.plant(pid)
             return self.resume(pid)
+        if sig == signal.SIGTRAP and self.breakpoints and self.on_breakpoint(pid):
+            return None
         if pid not in self.started and sig == signal.SIGSTOP:  # a new task's initial stop
             if pid in self.image_of:
                 return self.resume(pid)
             self.waiting.add(pid)
             return None
         return self.resume(pid, 0 if sig == signal.SIGTRAP else sig)  # forward the signal
+
+    def plant(self, pid: int) -> None:
+        """Write int3 at every transition point of the freshly exec'd root program."""
+        base = mapping_base(pid, self.image_of[pid])
+        for phase, point in enumerate(self.points, start=1):
+            address = base + point.offset
+            word = pt.peek(pid, address)
+            self.breakpoints[address] = (phase, word)
+            pt.poke(pid, address, (word & ~0xFF) | 0xCC)
+
+    def on_breakpoint(self, pid: int) -> bool:
+        """A task hit a transition point: it enters that phase; step over the int3 and re-arm it."""
+        regs = pt.get_regs(pid)
+        address = regs.words[pt.RIP_INDEX] - 1
+        if address not in self.breakpoints:
+            return False
+        phase, word = self.breakpoints[address]
+        self.phase_of[pid] = phase
+        regs.words[pt.RIP_INDEX] = address
+        pt.set_regs(pid, regs)
+        pt.poke(pid, address, word)
+        pt.ptrace(pt.PTRACE_SINGLESTEP, pid, 0, 0)
+        _, status = os.waitpid(pid, pt.WALL)
+        if os.WIFSTOPPED(status):
+            pt.poke(pid, address, (word & ~0xFF) | 0xCC)
+            self.resume(pid)
+        else:
+            self.on_exit(pid, status)
+        return True
 
     def on_exit(self, pid: int, status: int) -> None:
         self.alive.discard(pid)
@@ -174,11 +236,13 @@ def _start(command: list[str]) -> tuple[int, str]:
     return pid, os.path.realpath(path)
 
 
-def run_trace(command: list[str]) -> Trace:
-    """Trace ``command`` to its end."""
+def run_trace(command: list[str], phase_at: list[str] | None = None) -> Trace:
+    """Trace ``command`` to its end; ``phase_at`` are transition points (symbols or 0xOFFSETs)."""
     started = time.monotonic()
+    path = shutil.which(command[0]) if "/" not in command[0] else command[0]
+    points = resolve_points(Path(path), phase_at) if phase_at and path else []
     pid, image = _start(command)
-    session = _Session(pid, image)
+    session = _Session(pid, image, points)
     session.resume(pid)
     try:
         while session.alive:
@@ -198,4 +262,10 @@ def run_trace(command: list[str]) -> Trace:
         raise
     status_code = session.exit_status if session.exit_status is not None else 128 + signal.SIGKILL
     programs = sorted(session.records.values(), key=lambda r: (r.image != image, r.image))
-    return Trace(command=command, exit_status=status_code, programs=programs, seconds=time.monotonic() - started)
+    return Trace(
+        command=command,
+        exit_status=status_code,
+        programs=programs,
+        seconds=time.monotonic() - started,
+        phase_points=tuple(phase_at or ()),
+    )
