@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from ..trace.tracer import run_trace
+from ..trace.workload import load_workload, run_workload
 
 
 @click.command("trace", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
@@ -20,8 +21,16 @@ from ..trace.tracer import run_trace
     metavar="SYMBOL|0xOFFSET",
     help="A phase transition point: a task enters phase k when it executes the k-th point. Repeatable.",
 )
+@click.option(
+    "--workload",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="Run the cases of this workload file against the program (COMMAND is then just the binary) "
+    "and merge their traces.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def trace(output: Path | None, as_json: bool, phase_at: tuple[str, ...], command: tuple[str, ...]) -> int:
+def trace(
+    output: Path | None, as_json: bool, phase_at: tuple[str, ...], workload: Path | None, command: tuple[str, ...]
+) -> int:
     """Run COMMAND under ptrace, following forks, threads and execs, and record per program the
     system calls it makes (with their counts; i386 and x32 calls are labelled as such).
 
@@ -29,7 +38,10 @@ def trace(output: Path | None, as_json: bool, phase_at: tuple[str, ...], command
 
     \b
     Example:  cc-sandbox trace -o ls.trace.json -- /bin/ls -la
+              cc-sandbox trace --workload examples/real/sqlite3/workload.json -o s.json -- ./sqlite3
     """
+    if workload is not None:
+        return _trace_workload(workload, command, output, as_json)
     result = run_trace(list(command), list(phase_at))
     document = result.to_json()
     if output is not None:
@@ -58,3 +70,20 @@ def trace(output: Path | None, as_json: bool, phase_at: tuple[str, ...], command
             )
         click.echo(f"cc-sandbox: traced in {result.seconds:.2f} s; exit status {result.exit_status}", err=True)
     return result.exit_status
+
+
+def _trace_workload(workload: Path, command: tuple[str, ...], output: Path | None, as_json: bool) -> int:
+    if len(command) != 1:
+        raise click.UsageError("with --workload, give only the program: cc-sandbox trace --workload FILE -- BINARY")
+    spec = load_workload(workload)
+    merged = run_workload(spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True))
+    if output is not None:
+        output.write_text(json.dumps(merged, indent=1) + "\n")
+    if as_json:
+        click.echo(json.dumps(merged, indent=1))
+    for program in merged["programs"]:
+        click.echo(
+            f"cc-sandbox: {program['image']}: {len(program['syscalls'])} distinct syscalls over {merged['runs']} runs",
+            err=True,
+        )
+    return 0

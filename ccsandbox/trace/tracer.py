@@ -13,6 +13,7 @@ import shutil
 import signal
 import time
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from errno import ESRCH
 from pathlib import Path
@@ -212,7 +213,9 @@ class _Session:
             self.exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
-def _start(command: list[str]) -> tuple[int, str]:
+def _start(
+    command: list[str], stdin: int | None, env: dict[str, str] | None, cwd: str | None, quiet: bool
+) -> tuple[int, str]:
     path = shutil.which(command[0]) if "/" not in command[0] else command[0]
     if path is None or not os.path.isfile(path):
         raise CcSandboxError(f"{command[0]}: command not found")
@@ -221,9 +224,17 @@ def _start(command: list[str]) -> tuple[int, str]:
     pid = os.fork()
     if pid == 0:  # the tracee: stop so the tracer can set options, then exec
         try:
+            if stdin is not None:
+                os.dup2(stdin, 0)
+            if quiet:  # workload runs: the program's output is not the tracer's
+                null = os.open(os.devnull, os.O_WRONLY)
+                os.dup2(null, 1)
+                os.dup2(null, 2)
+            if cwd is not None:
+                os.chdir(cwd)
             pt.ptrace(pt.PTRACE_TRACEME, 0)
             os.kill(os.getpid(), signal.SIGSTOP)
-            os.execv(path, command)
+            os.execve(path, command, env if env is not None else os.environ)
         finally:
             os._exit(127)
     _, status = os.waitpid(pid, pt.WALL)
@@ -236,14 +247,25 @@ def _start(command: list[str]) -> tuple[int, str]:
     return pid, os.path.realpath(path)
 
 
-def run_trace(command: list[str], phase_at: list[str] | None = None) -> Trace:
-    """Trace ``command`` to its end; ``phase_at`` are transition points (symbols or 0xOFFSETs)."""
+def run_trace(
+    command: list[str],
+    phase_at: list[str] | None = None,
+    on_start: Callable[[int], None] | None = None,
+    stdin: int | None = None,
+    env: dict[str, str] | None = None,
+    cwd: str | None = None,
+    quiet: bool = False,
+) -> Trace:
+    """Trace ``command`` to its end; ``phase_at`` are transition points (symbols or 0xOFFSETs);
+    ``on_start`` is told the traced process's pid (e.g. to stop a server later)."""
     started = time.monotonic()
     path = shutil.which(command[0]) if "/" not in command[0] else command[0]
     points = resolve_points(Path(path), phase_at) if phase_at and path else []
-    pid, image = _start(command)
+    pid, image = _start(command, stdin, env, cwd, quiet)
     session = _Session(pid, image, points)
     session.resume(pid)
+    if on_start is not None:
+        on_start(pid)
     try:
         while session.alive:
             try:

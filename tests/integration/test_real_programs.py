@@ -16,6 +16,8 @@ import pytest
 
 from ccsandbox.facts.llvmlite_extract import extract_facts
 from ccsandbox.facts.schema import canonical_facts
+from ccsandbox.trace.compare import compare_sets
+from ccsandbox.trace.workload import load_workload, run_workload
 
 from .helpers import EXAMPLES, module_functions, run
 from .tracing import unsound
@@ -85,3 +87,15 @@ def test_reference_extractor_agrees_with_the_pass_on_real_programs(
     binary = build(name, real_work, tool_env)
     in_link = json.loads(Path(f"{binary}.facts").read_text())
     assert canonical_facts(extract_facts(Path(f"{binary}.bc"))) == canonical_facts(in_link)
+
+
+@pytest.mark.real_programs
+@pytest.mark.parametrize("name", sorted(RECIPES))
+def test_bundled_workload_traced_by_our_tracer_finds_nothing_unsound(
+    name: str, real_work: Path, tool_env: dict[str, str]
+) -> None:
+    binary = build(name, real_work, tool_env)
+    merged = run_workload(load_workload(EXAMPLES / "real" / name / "workload.json"), binary, lambda line: None)
+    policy = json.loads(Path(f"{binary}.policy.json").read_text())
+    result = compare_sets(binary.name, {e["name"] for e in policy["allowed"]}, [merged], {})
+    assert len(result.dynamic) > 15 and result.unsound == [], result.unsound
