@@ -41,8 +41,8 @@ def _trace(path: Path) -> dict[str, Any]:
 
 
 def _render(c: Comparison) -> str:
-    lines = [f"{'':22}{'allowed':>8}{'blocked':>9}   (of {c.to_json()['table_size']} x86_64 syscalls)"]
-    lines += [f"{source:22}{allowed:>8}{blocked:>9}" for source, allowed, blocked in c.rows()]
+    lines = [f"{'':34}{'allowed':>8}{'blocked':>9}   (of {c.to_json()['table_size']} x86_64 syscalls)"]
+    lines += [f"{source:34}{allowed:>8}{blocked:>9}" for source, allowed, blocked in c.rows()]
     lines.append(f"UNSOUND ({len(c.unsound)}): {' '.join(c.unsound) or 'none'}")
     lines.append(f"over-approximation ({len(c.over_approximation)}): {' '.join(c.over_approximation)}")
     if c.before_filter:

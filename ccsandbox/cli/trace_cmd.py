@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from ..trace.learn import learn_policy
 from ..trace.tracer import run_trace
 from ..trace.workload import load_workload, run_workload
 
@@ -27,9 +28,19 @@ from ..trace.workload import load_workload, run_workload
     help="Run the cases of this workload file against the program (COMMAND is then just the binary) "
     "and merge their traces.",
 )
+@click.option(
+    "--learn",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write a usage-specific policy (cc-sandbox-policy JSON, as analyze writes) of what ran.",
+)
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
 def trace(
-    output: Path | None, as_json: bool, phase_at: tuple[str, ...], workload: Path | None, command: tuple[str, ...]
+    output: Path | None,
+    as_json: bool,
+    phase_at: tuple[str, ...],
+    workload: Path | None,
+    learn: Path | None,
+    command: tuple[str, ...],
 ) -> int:
     """Run COMMAND under ptrace, following forks, threads and execs, and record per program the
     system calls it makes (with their counts; i386 and x32 calls are labelled as such).
@@ -41,9 +52,10 @@ def trace(
               cc-sandbox trace --workload examples/real/sqlite3/workload.json -o s.json -- ./sqlite3
     """
     if workload is not None:
-        return _trace_workload(workload, command, output, as_json)
+        return _trace_workload(workload, command, output, as_json, learn)
     result = run_trace(list(command), list(phase_at))
     document = result.to_json()
+    _learn(document, learn)
     if output is not None:
         output.write_text(json.dumps(document, indent=1) + "\n")
     if as_json:
@@ -72,11 +84,19 @@ def trace(
     return result.exit_status
 
 
-def _trace_workload(workload: Path, command: tuple[str, ...], output: Path | None, as_json: bool) -> int:
+def _learn(document: dict[str, object], learn: Path | None) -> None:
+    if learn is not None and document.get("programs"):
+        learn.write_text(json.dumps(learn_policy(document).to_json(), indent=1) + "\n")
+
+
+def _trace_workload(
+    workload: Path, command: tuple[str, ...], output: Path | None, as_json: bool, learn: Path | None
+) -> int:
     if len(command) != 1:
         raise click.UsageError("with --workload, give only the program: cc-sandbox trace --workload FILE -- BINARY")
     spec = load_workload(workload)
     merged = run_workload(spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True))
+    _learn(merged, learn)
     if output is not None:
         output.write_text(json.dumps(merged, indent=1) + "\n")
     if as_json:

@@ -24,6 +24,7 @@ class Comparison:
     before_filter: frozenset[str]
     traces: int
     times: dict[str, float] = field(default_factory=dict)
+    phases: tuple[tuple[str, frozenset[str]], ...] = ()  # (label, cumulative set) per traced phase
 
     @property
     def unsound(self) -> list[str]:
@@ -36,7 +37,7 @@ class Comparison:
     def rows(self) -> list[tuple[str, int, int]]:
         """(source, allowed, blocked out of the table size)."""
         size = len(SYSCALL_NAMES)
-        return [
+        rows = [
             ("static (cc-sandbox)", len(self.static), size - len(self.static)),
             (
                 f"dynamic ({self.traces} trace{'s' if self.traces != 1 else ''})",
@@ -44,6 +45,7 @@ class Comparison:
                 size - len(self.dynamic),
             ),
         ]
+        return rows + [(label, len(names), size - len(names)) for label, names in self.phases]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -61,13 +63,17 @@ def compare_sets(program: str, static: set[str], traces: list[dict[str, Any]], t
     """Compare a policy's allowed names with the program's part of each trace."""
     dynamic: set[str] = set()
     before: set[str] = set()
+    phases: dict[tuple[int, str], set[str]] = {}
     for trace in traces:
         programs = trace.get("programs", [])
         mine = [p for p in programs if Path(p["image"]).name == program] or programs[:1]
         for record in mine:
             dynamic |= set(record.get("syscalls", []))
             before |= set(record.get("before_filter", []))
-    return Comparison(program, frozenset(static), frozenset(dynamic), frozenset(before), len(traces), times)
+            for phase in record.get("phases", []):
+                phases.setdefault((phase["phase"], phase["at"]), set()).update(phase["cumulative"])
+    labelled = tuple((f"  phase {k} ({at}), cumulative", frozenset(names)) for (k, at), names in sorted(phases.items()))
+    return Comparison(program, frozenset(static), frozenset(dynamic), frozenset(before), len(traces), times, labelled)
 
 
 def render_svg(comparison: Comparison) -> str:

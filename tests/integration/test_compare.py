@@ -57,3 +57,29 @@ def test_inputs_that_are_not_traces_get_one_line(
     junk.write_text("{}")
     done = run([cc_sandbox, "compare", f"{binary}.policy.json", str(junk)], tool_env)
     assert done.returncode == 3 and "not a cc-sandbox trace" in done.stderr
+
+
+def test_trace_learns_a_policy_in_the_format_analyze_writes(
+    hello: tuple[Path, Path], tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    binary, _ = hello
+    learned = tmp_path / "learned.policy.json"
+    assert run([cc_sandbox, "trace", "--learn", str(learned), "--", str(binary)], tool_env).returncode == 0
+    policy = json.loads(learned.read_text())
+    static = json.loads(Path(f"{binary}.policy.json").read_text())
+    assert policy["format"] == static["format"] == "cc-sandbox-policy"
+    names = {e["name"] for e in policy["allowed"]}
+    assert {"writev", "exit_group", "restart_syscall"} <= names and names <= {e["name"] for e in static["allowed"]}
+    exported = run([cc_sandbox, "export", str(learned), "--format", "systemd"], tool_env)
+    assert exported.returncode == 0 and "writev" in exported.stdout
+
+
+def test_phases_get_their_own_rows(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+    work = copy_example("hello", tmp_path / "h")
+    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    trace = tmp_path / "t.json"
+    done = run([cc_sandbox, "trace", "--phase-at", "main", "-o", str(trace), "--", str(work / "hello")], tool_env)
+    assert done.returncode == 0, done.stderr
+    result = json.loads(run([cc_sandbox, "compare", "--json", str(work / "hello"), str(trace)], tool_env).stdout)
+    sources = [r["source"] for r in result["rows"]]
+    assert sources[2:] == ["  phase 0 (start), cumulative", "  phase 1 (main), cumulative"]
