@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -17,6 +19,7 @@ import pytest
 from ccsandbox.facts.llvmlite_extract import extract_facts
 from ccsandbox.facts.schema import canonical_facts
 from ccsandbox.trace.compare import compare_sets
+from ccsandbox.trace.tracer import run_trace
 from ccsandbox.trace.workload import load_workload, run_workload
 
 from .helpers import EXAMPLES, module_functions, run
@@ -99,3 +102,32 @@ def test_bundled_workload_traced_by_our_tracer_finds_nothing_unsound(
     policy = json.loads(Path(f"{binary}.policy.json").read_text())
     result = compare_sets(binary.name, {e["name"] for e in policy["allowed"]}, [merged], {})
     assert len(result.dynamic) > 15 and result.unsound == [], result.unsound
+
+
+@pytest.mark.real_programs
+@pytest.mark.parametrize("name", ["sqlite3", "coreutils-ls"])
+def test_our_tracer_sees_what_strace_sees_on_the_workloads(
+    name: str, real_work: Path, tool_env: dict[str, str], tmp_path: Path
+) -> None:
+    binary = build(name, real_work, tool_env)
+    workload = load_workload(EXAMPLES / "real" / name / "workload.json")
+    ours_dir, strace_dir = tmp_path / "ours", tmp_path / "strace"  # each side replays every case in order
+    ours_dir.mkdir()
+    strace_dir.mkdir()
+    for i, case in enumerate(workload["cases"]):
+        with open(os.devnull) as stdin:  # the same stdin and (non-null) stdout for both tracers
+            values = {"binary": str(binary), "dir": str(binary.parent), "tmp": str(ours_dir), "port": "0"}
+            trace = run_trace([str(a).format(**values) for a in case["argv"]], cwd=str(ours_dir), stdin=stdin.fileno())
+            ours = {n for p in trace.programs for n in p.calls + p.unfiltered}
+            values["tmp"] = str(strace_dir)
+            log = tmp_path / f"strace-{i}.log"
+            argv = [str(a).format(**values) for a in case["argv"]]
+            subprocess.run(
+                ["strace", "-f", "-qq", "-o", str(log), *argv],
+                cwd=strace_dir,
+                stdin=stdin,
+                capture_output=True,
+                timeout=120,
+            )
+        theirs = {m[1] for line in log.read_text().splitlines() if (m := re.match(r"^\d+\s+(\w+)\(", line))}
+        assert ours == theirs, (case.get("name"), ours ^ theirs)

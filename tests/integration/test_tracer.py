@@ -66,3 +66,10 @@ def test_the_cli_reports_and_keeps_the_exit_status(tmp_path: Path, cc_sandbox: s
     assert '"format": "cc-sandbox-trace"' in out.read_text()
     missing = run([cc_sandbox, "trace", "--", "no-such-command-here"], tool_env)
     assert missing.returncode == 3 and "command not found" in missing.stderr
+
+
+def test_the_hello_example(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
+    work = copy_example("hello", tmp_path / "hello")
+    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    command = [str(work / "hello")]
+    assert traced_names(command) == strace_names(command, tmp_path / "log")
