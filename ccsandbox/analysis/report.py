@@ -25,7 +25,7 @@ def build_policy(analysis: Analysis, program: str, unresolved: str = "allow-all"
     cg = analysis.call_graph
     stats = {
         "indirect_mode": cg.mode.value,
-        "functions": cg.graph.number_of_nodes(),
+        "functions": sum(1 for node in cg.graph if not is_dispatch(node)),
         "reachable_functions": len(analysis.reachable),
         "roots": sorted(analysis.roots),
         "indirect_sites": cg.indirect_sites,
