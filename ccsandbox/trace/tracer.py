@@ -213,14 +213,19 @@ class _Session:
             self.exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
 
 
-def _start(
-    command: list[str], stdin: int | None, env: dict[str, str] | None, cwd: str | None, quiet: bool
-) -> tuple[int, str]:
+def _executable(command: list[str]) -> str:
+    """The program ``command`` runs, found like a shell would; one clear error if it cannot run."""
     path = shutil.which(command[0]) if "/" not in command[0] else command[0]
     if path is None or not os.path.isfile(path):
         raise CcSandboxError(f"{command[0]}: command not found")
     if not os.access(path, os.X_OK):
         raise CcSandboxError(f"{path}: not executable")
+    return path
+
+
+def _start(
+    path: str, command: list[str], stdin: int | None, env: dict[str, str] | None, cwd: str | None, quiet: bool
+) -> tuple[int, str]:
     pid = os.fork()
     if pid == 0:  # the tracee: stop so the tracer can set options, then exec
         try:
@@ -259,9 +264,9 @@ def run_trace(
     """Trace ``command`` to its end; ``phase_at`` are transition points (symbols or 0xOFFSETs);
     ``on_start`` is told the traced process's pid (e.g. to stop a server later)."""
     started = time.monotonic()
-    path = shutil.which(command[0]) if "/" not in command[0] else command[0]
-    points = resolve_points(Path(path), phase_at) if phase_at and path else []
-    pid, image = _start(command, stdin, env, cwd, quiet)
+    path = _executable(command)
+    points = resolve_points(Path(path), phase_at) if phase_at else []
+    pid, image = _start(path, command, stdin, env, cwd, quiet)
     session = _Session(pid, image, points)
     session.resume(pid)
     if on_start is not None:
