@@ -15,6 +15,7 @@ from typing import ClassVar
 from ..llvm_syntax import matching, split_top_level
 
 __all__ = [
+    "GLOBAL_REF",
     "Call",
     "Layout",
     "MetadataTable",
@@ -301,7 +302,8 @@ def _struct_key(type_: str) -> str:
     return re.sub(r"\.[0-9]+$", "", name[len("struct.") :])
 
 
-_FUNC = re.compile(r'@("(?:[^"\\]|\\.)*"|[-\w.$]+)')
+#: A global name in IR text (``@name`` or ``@"quoted name"``), the name in group 1.
+GLOBAL_REF = re.compile(r'@("(?:[^"\\]|\\.)*"|[-\w.$]+)')
 
 
 def constant_function_fields(
@@ -318,7 +320,7 @@ def constant_function_fields(
     type_, init = _leading_type(body)
 
     def names(text: str) -> set[str]:
-        return {resolve(unescape(t[1:-1]) if t.startswith('"') else t) for t in _FUNC.findall(text)}
+        return {resolve(unescape(t[1:-1]) if t.startswith('"') else t) for t in GLOBAL_REF.findall(text)}
 
     def walk(type_: str, init: str) -> None:
         init = init.strip()

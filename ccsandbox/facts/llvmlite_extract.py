@@ -17,6 +17,7 @@ from typing import Any
 
 from ..errors import ModuleError
 from .irtext import (
+    GLOBAL_REF,
     Layout,
     MetadataTable,
     callee_of_call,
@@ -29,8 +30,7 @@ from .irtext import (
 
 FORMAT_VERSION = 1
 _SYSCALL_ASM = re.compile(r"(^|[^A-Za-z0-9_.])syscall($|[^A-Za-z0-9_])")
-_FUNC_REF = re.compile(r'@("(?:[^"\\]|\\.)*"|[-\w.$]+)')
-_DEFINE_NAME = re.compile(r'@("(?:[^"\\]|\\.)*"|[-\w.$]+)\(')
+_DEFINE_NAME = re.compile(GLOBAL_REF.pattern + r"\(")
 _DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
 _INT_CASTS = ("zext", "sext", "trunc")
 
@@ -98,7 +98,7 @@ class _Module:
                 if re.search(r"\balias\b", rest.split("(")[0]) and not re.search(
                     r"\b(global|constant)\b", rest.split("(")[0]
                 ):
-                    target = _FUNC_REF.findall(rest)
+                    target = GLOBAL_REF.findall(rest)
                     if target:
                         self.aliases[name] = _name(target[-1])
                 else:
@@ -213,7 +213,7 @@ class _Collector:
         text = re.sub(r"metadata ptr @[-\w.$]+", "", instr)  # metadata operands are not uses
         if skip_first and callee is not None:
             text = text.replace(callee + "(", "(", 1)
-        for token in _FUNC_REF.findall(text):
+        for token in GLOBAL_REF.findall(text):
             target = self.m.resolve(_name(token))
             if target not in self.m.functions:
                 continue
@@ -236,7 +236,7 @@ class _Collector:
         else:
             to = "<indirect>"
         for index, text in enumerate(call.arg_texts):
-            for token in _FUNC_REF.findall(re.sub(r"metadata ptr @[-\w.$]+", "", text)):
+            for token in GLOBAL_REF.findall(re.sub(r"metadata ptr @[-\w.$]+", "", text)):
                 target = self.m.resolve(_name(token))
                 if target in self.m.functions:
                     self.passed_to[target].add((to, index))
@@ -263,7 +263,7 @@ class _Collector:
     # -- globals --------------------------------------------------------------------------------
     def collect_globals(self) -> None:
         for gv, definition in self.m.globals.items():
-            refs = {self.m.resolve(_name(t)) for t in _FUNC_REF.findall(definition.split(", align")[0])}
+            refs = {self.m.resolve(_name(t)) for t in GLOBAL_REF.findall(definition.split(", align")[0])}
             refs &= set(self.m.functions)
             if not refs:
                 continue
