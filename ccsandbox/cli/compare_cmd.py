@@ -8,26 +8,9 @@ from typing import Any
 
 import click
 
-from ..embed.section import read_embedded
+from ..embed.source import read_policy_source
 from ..errors import CcSandboxError
 from ..trace.compare import Comparison, compare_sets, render_svg
-
-
-def _policy(source: Path) -> tuple[str, set[str], float]:
-    """(program name, allowed names, analysis seconds) from a policy JSON or a sandboxed binary."""
-    with open(source, "rb") as stream:
-        if stream.read(4) == b"\x7fELF":
-            meta = read_embedded(source).metadata
-            policy_file = Path(f"{source}.policy.json")
-            seconds = (
-                json.loads(policy_file.read_text())["analysis"].get("seconds", 0.0) if policy_file.is_file() else 0.0
-            )
-            return str(meta.get("program", source.name)), set(meta.get("allowed", [])), seconds
-    try:
-        data = json.loads(source.read_text())
-        return str(data["program"]), {e["name"] for e in data["allowed"]}, float(data["analysis"].get("seconds", 0.0))
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-        raise CcSandboxError(f"{source} is neither a cc-sandbox policy JSON nor a sandboxed binary") from None
 
 
 def _trace(path: Path) -> dict[str, Any]:
@@ -61,7 +44,8 @@ def compare(policy: Path, traces: tuple[Path, ...], as_json: bool, figure: Path 
     `cc-sandbox trace`. Syscalls seen at run time but not allowed are UNSOUND: listed first, and
     the exit status is 1. Calls made before the embedded filter was installed are shown apart.
     """
-    program, allowed, analysis_seconds = _policy(policy)
+    source = read_policy_source(policy)
+    program, allowed, analysis_seconds = source.program, set(source.allowed), source.analysis_seconds
     documents = [_trace(t) for t in traces]
     times = {"analysis": analysis_seconds, "tracing": sum(float(d.get("seconds", 0)) for d in documents)}
     result = compare_sets(program, allowed, documents, times)

@@ -16,6 +16,7 @@ from ..bpf.insn import RET_ALLOW, pack
 from ..bpf.vm import run
 from ..embed.exports import FORMATS, export_policy
 from ..embed.section import STATE_INSTALL, read_embedded
+from ..embed.source import read_policy_source
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NAMES, name_of
 
@@ -68,22 +69,6 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
     return 1 if problems else 0
 
 
-def _load_source(source: Path) -> tuple[list[str], str, int]:
-    """(allowed names, action, errno) from a sandboxed binary or a policy JSON."""
-    with open(source, "rb") as stream:
-        is_elf = stream.read(4) == b"\x7fELF"
-    if is_elf:
-        meta = read_embedded(source).metadata
-        return list(meta.get("allowed", [])), str(meta.get("action", "kill")), int(meta.get("errno") or 1)
-    try:
-        policy = json.loads(source.read_text())
-        names = [entry["name"] for entry in policy["allowed"]]
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError):
-        raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None
-    action = "allow-all" if policy.get("allow_all") else "kill"
-    return names, action, 1
-
-
 @click.command("export")
 @click.argument("source", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option(
@@ -110,8 +95,8 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) 
                cc-sandbox export ./prog --format bpf --allow execve -o prog.bpf
                bwrap --seccomp 3 ... 3<prog.bpf
     """
-    names, action, errno = _load_source(source)
-    data = export_policy(names + list(extra), fmt, action, errno)
+    policy = read_policy_source(source)
+    data = export_policy(policy.allowed + list(extra), fmt, policy.action, policy.errno)
     if output is not None:
         output.write_bytes(data)
     elif fmt == "bpf" and sys.stdout.isatty():

@@ -1,0 +1,55 @@
+"""Reading "the policy of" something: a sandboxed binary (its embedded metadata) or a
+``cc-sandbox-policy`` JSON file. Shared by ``export`` and ``compare``."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from pathlib import Path
+
+from ..errors import CcSandboxError
+from .section import read_embedded
+
+__all__ = ["PolicySource", "read_policy_source"]
+
+
+@dataclass(frozen=True)
+class PolicySource:
+    program: str
+    allowed: list[str]  # syscall names
+    action: str  # kill, trap, errno, log, or allow-all
+    errno: int
+    analysis_seconds: float
+
+
+def _seconds(policy: dict[str, object]) -> float:
+    analysis = policy.get("analysis")
+    return float(analysis.get("seconds", 0.0)) if isinstance(analysis, dict) else 0.0
+
+
+def read_policy_source(source: Path) -> PolicySource:
+    """The policy carried by ``source``; one clear error if it is neither kind."""
+    with open(source, "rb") as stream:
+        is_elf = stream.read(4) == b"\x7fELF"
+    if is_elf:
+        meta = read_embedded(source).metadata
+        sidecar = Path(f"{source}.policy.json")
+        seconds = _seconds(json.loads(sidecar.read_text())) if sidecar.is_file() else 0.0
+        return PolicySource(
+            str(meta.get("program", source.name)),
+            list(meta.get("allowed", [])),
+            str(meta.get("action", "kill")),
+            int(meta.get("errno") or 1),
+            seconds,
+        )
+    try:
+        policy = json.loads(source.read_text())
+        return PolicySource(
+            str(policy["program"]),
+            [entry["name"] for entry in policy["allowed"]],
+            "allow-all" if policy.get("allow_all") else "kill",
+            1,
+            _seconds(policy),
+        )
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+        raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None
