@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..errors import CcSandboxError
+from ..tools import check_llvm_override
 from .argv import Mode, classify
 from .command import CompileTools, compile_command
 
@@ -48,6 +49,7 @@ def _compile_tools() -> CompileTools:
 
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
+    check_llvm_override()
     inv = classify(argv)
     if inv.mode is not Mode.LINK:
         command = compile_command(_compile_tools(), inv)
