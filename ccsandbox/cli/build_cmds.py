@@ -13,6 +13,7 @@ from ..driver.main import run as run_driver
 from ..embed.options import ENV, SPECS, OptionSpec, PolicyOptions, apply_option, options_from_env
 from ..sysroot import load_sysroot
 
+LINK_KINDS = ("sandboxed", "probe", "unsandboxed")
 PASSTHROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False, "help_option_names": []}
 MAKE_SETTINGS = {
     "ignore_unknown_options": True,
@@ -38,14 +39,26 @@ def cc(args: tuple[str, ...]) -> int:
     return run_driver(list(args))
 
 
+def summarize_links(links: list[dict[str, object]]) -> str:
+    """One line counting the build's links by kind (pure)."""
+    counts = {kind: sum(1 for link in links if link.get("kind", "sandboxed") == kind) for kind in LINK_KINDS}
+    return f"cc-sandbox: {len(links)} link(s): " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
 def _report(links: list[dict[str, object]]) -> None:
+    """Each program linked (probe links only counted: configure makes hundreds), then the counts."""
     for link in links:
+        if link.get("kind") == "probe":
+            continue
         module = Path(str(link["module"]))
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
+        unsandboxed = " NOT sandboxed (--no-sandbox)," if link.get("kind") == "unsandboxed" else ""
         click.echo(
-            f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)",
+            f"cc-sandbox: linked {link['output']}  ({unsandboxed}module {module.name}, {size:.1f} MB, "
+            f"link {link['seconds']} s)",
             err=True,
         )
+    click.echo(summarize_links(links), err=True)
 
 
 def _click_option(spec: OptionSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
