@@ -15,7 +15,7 @@ from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
 from ..errors import CcSandboxError
 from ..facts.extract import load_facts
-from ..syscalls import SYSCALL_NUMBERS, name_of
+from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
 
 target_argument = click.argument("target", type=click.Path(path_type=Path))
 mode_option = click.option(
@@ -77,6 +77,8 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
 
 def _syscall_number(text: str) -> int:
     if text.isdigit():
+        if int(text) not in SYSCALL_NAMES:
+            raise CcSandboxError(f"unknown syscall number {text}: not in the x86_64 table (Linux 6.18)")
         return int(text)
     if text in SYSCALL_NUMBERS:
         return SYSCALL_NUMBERS[text]
