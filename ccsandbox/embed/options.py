@@ -59,7 +59,7 @@ class PolicyOptions:
                 continue
             if spec.kind == "flag":
                 args.append(spec.flag)
-            elif spec.kind == "multi":
+            elif spec.kind in ("multi", "path"):
                 for item in value:
                     args += [spec.flag, str(item)]
             else:
