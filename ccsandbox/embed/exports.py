@@ -48,10 +48,12 @@ STARTUP = tuple(SYSCALL_NAMES[nr] for nr in CHILD_INSTALLER)
 #: privileges, so also setgroups/setuid/setgid/capget/capset/prctl, chdir/getcwd, and the stat
 #: calls of its exec path lookup (newfstatat, fstat, faccessat2). The rest is the Go runtime on
 #: that thread: futex and nanosleep/sched_yield (scheduler), mmap/munmap/madvise (allocator),
-#: rt_sigreturn/rt_sigprocmask/sigaltstack (preemption signals), gettid/tgkill.
+#: rt_sigreturn/rt_sigprocmask/sigaltstack (preemption signals), gettid/tgkill. runc 1.2 marks
+#: descriptors close-on-exec with close_range instead.
 RUNC_AFTER_LOAD = (
     "execve",
     "close",
+    "close_range",
     "openat",
     "write",
     "read",
