@@ -11,6 +11,8 @@ import click
 from ..build import run_build
 from ..driver.main import run as run_driver
 from ..embed.options import EXEC_MODES, PolicyOptions
+from ..embed.phases import check_specs
+from ..errors import CcSandboxError
 from ..sysroot import load_sysroot
 
 ERRNO_NAMES = {"EPERM": 1, "EACCES": 13, "ENOSYS": 38}
@@ -91,6 +93,29 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             type=click.Path(exists=True, dir_okay=False),
             help="Policy JSON (or trace) of a program it may exec: added to the filter. Implies --exec inherit.",
         ),
+        # Both append to one list, so transitions keep the order they were given in.
+        click.option(
+            "--phase-entry",
+            "phases",
+            multiple=True,
+            metavar="FUNC",
+            help="A phase begins at the first entry of FUNC: its filter (a subset) is installed "
+            "there, in every thread. Repeatable, in order, with --phase-at.",
+        ),
+        click.option(
+            "--phase-at",
+            "phases",
+            multiple=True,
+            metavar="CALLER:CALLEE",
+            help="A phase begins just before CALLER calls CALLEE (a plain FUNC works like --phase-entry).",
+        ),
+        click.option(
+            "--phase-program",
+            "phase_programs",
+            multiple=True,
+            metavar="NAME",
+            help="Apply the phase transitions only to the links of these programs (default: every link).",
+        ),
     ]
     for decorator in reversed(decorators):
         function = decorator(function)
@@ -98,8 +123,18 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _options(
-    action: str, errno_name: str, no_sandbox: bool, deny: tuple[str, ...], exec_mode: str, exec_allow: tuple[str, ...]
+    action: str,
+    errno_name: str,
+    no_sandbox: bool,
+    deny: tuple[str, ...],
+    exec_mode: str,
+    exec_allow: tuple[str, ...],
+    phases: tuple[str, ...],
+    phase_programs: tuple[str, ...],
 ) -> PolicyOptions:
+    if phases and no_sandbox:
+        raise CcSandboxError("--phase-entry/--phase-at install filters: they cannot be combined with --no-sandbox")
+    check_specs(phases)
     return PolicyOptions(
         sandbox=not no_sandbox,
         action=action,
@@ -107,6 +142,8 @@ def _options(
         deny=deny,
         exec_mode=exec_mode,
         exec_allow=tuple(str(Path(p).resolve()) for p in exec_allow),
+        phases=phases,
+        phase_programs=phase_programs,
     )
 
 

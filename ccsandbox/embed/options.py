@@ -23,6 +23,14 @@ class PolicyOptions:
     deny: tuple[str, ...] = ()  # syscalls removed from the analysed set (negative controls)
     exec_mode: str = "block"  # block: execve/execveat fail with EPERM; inherit: allowed
     exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies inherit)
+    phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
+    phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
+
+    def phases_for(self, output_name: str) -> tuple[str, ...]:
+        """The transitions of the link writing ``output_name`` (none without a sandbox)."""
+        if not self.sandbox or (self.phase_programs and output_name not in self.phase_programs):
+            return ()
+        return self.phases
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -34,8 +42,7 @@ def options_from_env() -> PolicyOptions:
         return PolicyOptions()
     try:
         data = json.loads(raw)
-        return PolicyOptions(
-            **{**data, "deny": tuple(data.get("deny", ())), "exec_allow": tuple(data.get("exec_allow", ()))}
-        )
+        tuples = ("deny", "exec_allow", "phases", "phase_programs")
+        return PolicyOptions(**{**data, **{key: tuple(data.get(key, ())) for key in tuples}})
     except (json.JSONDecodeError, TypeError) as err:
         raise CcSandboxError(f"${ENV} is malformed ({err}); unset it or pass the options to cc-sandbox make") from None
