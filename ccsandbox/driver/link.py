@@ -156,6 +156,8 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
             env.update(marker_environment(phases, Path(f"{staged}.phases")))
         extra = [runtime_object(sysroot)] if options.sandbox else []
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
+        if phases and any(i.endswith((".c", ".i")) for i in inv.inputs):  # compiled in this command too
+            command.insert(1, f"-fpass-plugin={plugin}")
         code = subprocess.call(command, env=env)
         if code != 0:
             return code
@@ -163,7 +165,7 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         if phases:
-            check_marker_report(Path(f"{staged}.phases"), phases, output.name)
+            check_marker_report(Path(f"{staged}.phases"), phases, output.name, inv.inputs)
             check_kept(staged, phases)
         document, notes = analyse_and_embed(
             staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases

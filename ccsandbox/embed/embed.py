@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.analyze import analyze
+from ..analysis.analyze import Analysis, analyze
 from ..analysis.asm_model import load_asm_model
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
@@ -20,7 +20,7 @@ from ..facts.schema import Facts, read_facts
 from ..syscalls import SYSCALL_NAMES
 from .enforce import enforce
 from .options import PolicyOptions
-from .phases import analyze_phases, marker_transitions
+from .phases import analyze_phases, check_not_in_handlers, marker_transitions
 from .section import write_filters, write_metadata
 
 __all__ = ["analyse_and_embed"]
@@ -34,9 +34,12 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def _phase_sets(facts: Facts, specs: tuple[str, ...], allowed: set[int]) -> list[tuple[str, frozenset[int]]]:
+def _phase_sets(
+    facts: Facts, whole: Analysis, specs: tuple[str, ...], allowed: set[int]
+) -> list[tuple[str, frozenset[int]]]:
     """(transition as given, analysed cumulative set) for phases 1..N; the analysis runs over
     the markers the pass inserted, and no phase allows what the start-up filter does not."""
+    check_not_in_handlers(facts, whole.roots, specs)
     analysis = analyze_phases(facts, marker_transitions(len(specs)))
     return [(spec, frozenset(phase.allowed) & allowed) for spec, phase in zip(specs, analysis.phases[1:], strict=True)]
 
@@ -79,8 +82,11 @@ def analyse_and_embed(
     started = time.monotonic()
     try:
         parsed = read_facts(facts)
-        policy = build_policy(analyze(parsed, load_asm_model()), program, seconds=time.monotonic() - started)
-        phase_sets = _phase_sets(parsed, phases, set(policy.allowed)) if phases else []
+        whole = analyze(parsed, load_asm_model())
+        policy = build_policy(whole, program, seconds=time.monotonic() - started)
+        phase_sets = _phase_sets(parsed, whole, phases, set(policy.allowed)) if phases else []
+    except LinkError:
+        raise  # a refused transition: already one complete message
     except CcSandboxError as err:
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None

@@ -10,7 +10,8 @@ markers: phase K begins at the first entry of ``__cc_sandbox_phase_K``.
 from __future__ import annotations
 
 import difflib
-from collections.abc import Iterable, Sequence
+import subprocess
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 from elftools.common.exceptions import ELFError
@@ -20,6 +21,8 @@ from elftools.elf.sections import SymbolTableSection
 # The single switch between the stand-in and the real phase analysis (see phases_stub.py).
 from ..analysis.phases_stub import PhaseAnalysis, Transition, analyze_phases
 from ..errors import LinkError
+from ..facts.schema import Facts
+from ..tools import find_llvm_tool
 from .section import MAX_TRANSITIONS
 
 SPEC_ENV = "CC_SANDBOX_PHASES"
@@ -32,6 +35,7 @@ __all__ = [
     "analyze_phases",
     "check_kept",
     "check_marker_report",
+    "check_not_in_handlers",
     "check_specs",
     "marker_environment",
     "marker_transitions",
@@ -75,7 +79,20 @@ def _close(name: str, known: Iterable[str]) -> str:
     return f"; did you mean {', '.join(close)}?" if close else ""
 
 
-def check_marker_report(report: Path, specs: Sequence[str], program: str) -> None:
+def _defined_in(inputs: Sequence[str], name: str) -> bool:
+    """Does one of the link's input files (bitcode objects, archives) define ``name``?"""
+    files = [f for f in inputs if Path(f).is_file()]
+    if not files:
+        return False
+    done = subprocess.run(
+        [find_llvm_tool("llvm-nm"), "--defined-only", "--format=just-symbols", *files],
+        capture_output=True,
+        text=True,
+    )
+    return name in done.stdout.split()
+
+
+def check_marker_report(report: Path, specs: Sequence[str], program: str, inputs: Sequence[str] = ()) -> None:
     """Raise one LinkError for the first transition the marker pass could not place."""
     if not report.is_file():
         raise LinkError(f"{program}: the phase-marker pass did not run (rebuild the pass plugin: ./setup.sh)")
@@ -97,6 +114,11 @@ def check_marker_report(report: Path, specs: Sequence[str], program: str) -> Non
         subject = caller or spec
         if status == "ok":
             continue
+        if status == "unknown-function" and _defined_in(inputs, subject):
+            raise LinkError(
+                f"{option_of(spec)}: LTO removed {subject!r} from {program} before any pass could mark it "
+                "(nothing calls it), so its phase would never begin"
+            )
         if status == "unknown-function":
             raise LinkError(
                 f"{option_of(spec)}: {program} has no function {subject!r}{_close(subject, names)} "
@@ -140,4 +162,20 @@ def check_kept(binary: Path, specs: Sequence[str]) -> None:
             raise LinkError(
                 f"{option_of(spec)}: LTO removed the transition from {binary.name} (the code containing it "
                 "is never reached), so its phase would never begin"
+            )
+
+
+def check_not_in_handlers(facts: Facts, roots: Mapping[str, str], specs: Sequence[str]) -> None:
+    """Refuse a transition placed in a function the analysis treats as a signal handler (an
+    address-taken ``void (int)``-shaped function of a program that installs handlers): it could
+    begin its phase at any moment, from any thread, even inside the install of another phase."""
+    handlers = {name for name, why in roots.items() if "signal handler" in why}
+    for k, spec in enumerate(specs, start=1):
+        marker = MARKER.format(k)
+        placed = sorted(n for n in handlers if any(c.callee == marker for c in facts.functions[n].calls))
+        if placed:
+            raise LinkError(
+                f"{option_of(spec)}: the transition is inside {placed[0]!r}, which may run as a signal "
+                "handler (its address is taken and the program installs handlers); choose a point on the "
+                "program's own path"
             )

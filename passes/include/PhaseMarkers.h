@@ -17,6 +17,13 @@ public:
   static bool isRequired() { return true; }
 };
 
+/// At compile time: keeps the named entries and call sites from being inlined away.
+class PhaseKeeper : public llvm::PassInfoMixin<PhaseKeeper> {
+public:
+  llvm::PreservedAnalyses run(llvm::Module &M, llvm::ModuleAnalysisManager &MAM);
+  static bool isRequired() { return true; }
+};
+
 } // namespace ccsandbox
 
 #endif

@@ -19,7 +19,11 @@
 //   driver suggests from: "function<TAB>NAME" per defined function and, for no-call-site,
 //   "callee<TAB>K<TAB>NAME" per function the caller does call. The pass never fails the link
 //   itself: the driver reads the report and refuses to publish the binary, with one error line.
-// USAGE: loaded with the facts plugin: -Wl,--load-pass-plugin=CcSandboxFacts.so.
+//   PhaseKeeper runs when each file is compiled (-fpass-plugin, at the start of the pipeline) with
+//   the same $CC_SANDBOX_PHASES: it marks FUNC noinline and each call CALLER -> CALLEE a noinline
+//   call site, so that compiling does not inline away what the link-time markers must find.
+// USAGE: loaded with the facts plugin: -Wl,--load-pass-plugin=CcSandboxFacts.so (link) and
+//   -fpass-plugin=CcSandboxFacts.so (compile).
 //
 //===----------------------------------------------------------------------===//
 #include "PhaseMarkers.h"
@@ -74,17 +78,23 @@ Outcome markEntry(Module &M, StringRef Name, FunctionCallee Marker) {
   return O;
 }
 
+/// Calls CALLER -> CALLEE in \p F.
+std::vector<CallBase *> callsTo(Function &F, StringRef Callee) {
+  std::vector<CallBase *> Sites;
+  for (Instruction &I : instructions(F))
+    if (auto *CB = dyn_cast<CallBase>(&I))
+      if (auto *Target = dyn_cast<Function>(CB->getCalledOperand()->stripPointerCasts()))
+        if (Target->getName() == Callee)
+          Sites.push_back(CB);
+  return Sites;
+}
+
 Outcome markCalls(Module &M, StringRef Caller, StringRef Callee, FunctionCallee Marker) {
   Outcome O;
   Function *F = definedFunction(M, Caller, O.Status);
   if (!F)
     return O;
-  std::vector<CallBase *> Sites;
-  for (Instruction &I : instructions(*F))
-    if (auto *CB = dyn_cast<CallBase>(&I))
-      if (auto *Target = dyn_cast<Function>(CB->getCalledOperand()->stripPointerCasts()))
-        if (Target->getName() == Callee)
-          Sites.push_back(CB);
+  std::vector<CallBase *> Sites = callsTo(*F, Callee);
   for (CallBase *CB : Sites) {
     IRBuilder<> B(CB);
     B.CreateCall(Marker);
@@ -155,4 +165,30 @@ PreservedAnalyses PhaseMarkers::run(Module &M, ModuleAnalysisManager &) {
         OS << "function\t" << F.getName() << "\n";
   OS << Hints;
   return Changed || Released ? PreservedAnalyses::none() : PreservedAnalyses::all();
+}
+
+PreservedAnalyses PhaseKeeper::run(Module &M, ModuleAnalysisManager &) {
+  const char *Spec = std::getenv("CC_SANDBOX_PHASES");
+  if (!Spec || !*Spec)
+    return PreservedAnalyses::all();
+  SmallVector<StringRef, 8> Transitions;
+  StringRef(Spec).split(Transitions, ';', -1, /*KeepEmpty=*/false);
+  bool Changed = false;
+  for (StringRef T : Transitions) {
+    auto [Caller, Callee] = T.split(':');
+    Function *F = M.getFunction(Callee.empty() ? T : Caller);
+    if (!F || F->isDeclaration())
+      continue; // defined in another file, or not at all (the link reports it)
+    if (Callee.empty()) {
+      F->removeFnAttr(Attribute::AlwaysInline);
+      F->addFnAttr(Attribute::NoInline);
+      Changed = true;
+      continue;
+    }
+    for (CallBase *CB : callsTo(*F, Callee)) {
+      CB->setIsNoInline();
+      Changed = true;
+    }
+  }
+  return Changed ? PreservedAnalyses::none() : PreservedAnalyses::all();
 }

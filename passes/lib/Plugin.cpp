@@ -69,7 +69,10 @@ extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT PassPluginLibra
             //    (does nothing unless $CC_SANDBOX_PHASES is set; see PhaseMarkers.cpp)
             PB.registerFullLinkTimeOptimizationEarlyEPCallback(
                 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(PhaseMarkers()); });
-            // 4. the end of the full-LTO pipeline: the module as code generation will see it
+            // 4. compiling a file (-fpass-plugin): keep phase transitions from being inlined away
+            PB.registerPipelineStartEPCallback(
+                [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(PhaseKeeper()); });
+            // 5. the end of the full-LTO pipeline: the module as code generation will see it
             PB.registerFullLinkTimeOptimizationLastEPCallback(
                 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(SyscallFactsPrinter()); });
           }};
