@@ -20,6 +20,7 @@ import pytest
 from ccsandbox.embed.options import ENV, PolicyOptions
 from ccsandbox.embed.section import FILTER_SECTION, MAX_TRANSITIONS, _section, read_embedded
 from ccsandbox.sysroot import Sysroot
+from ccsandbox.trace.tracer import run_trace
 
 from .helpers import run
 
@@ -184,3 +185,10 @@ def test_plain_cc_takes_the_transitions_from_the_environment_and_refuses_a_signa
     assert done.returncode == 0, done.stderr
     assert json.loads((tmp_path / "h.policy.json").read_text())["phases"][1]["transition"] == "main:pause"
     assert run([str(tmp_path / "h")], {}, timeout=30).returncode == 0
+
+
+def test_the_tracer_moves_every_thread_of_the_process_into_the_phase(one_transition: Path) -> None:
+    """As TSYNC does: the thread started before the transition ends (SYS_exit) in phase 1."""
+    trace = run_trace([str(one_transition)], ["serve"])
+    start, serving = trace.phase_report(trace.programs[0])
+    assert "exit" in serving["syscalls"] and "exit" not in start["syscalls"]
