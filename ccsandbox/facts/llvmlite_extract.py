@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
+from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
     Layout,
@@ -28,7 +29,7 @@ from .irtext import (
     unescape,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SYSCALL_ASM = re.compile(r"(^|[^A-Za-z0-9_.])syscall($|[^A-Za-z0-9_])")
 _DEFINE_NAME = re.compile(GLOBAL_REF.pattern + r"\(")
 _DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
@@ -53,6 +54,19 @@ class _Function:
     syscalls: set[Any] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
+    blocks: list[list[int]] = field(default_factory=list)
+    sites: list[_Site] = field(default_factory=list)
+
+
+@dataclass
+class _Site:
+    """One site in order: its block and what the instruction contributed (one kind only)."""
+
+    block: int
+    call: tuple[str, tuple[tuple[int, Any], ...]] | None = None
+    indirect: tuple[str, str] | None = None
+    syscalls: frozenset[Any] = frozenset()
+    inlined: tuple[str, ...] = ()
 
 
 def _name(token: str) -> str:
@@ -66,6 +80,7 @@ class _Module:
         self.lines = text.splitlines()
         self.functions = {name: _Function(name, linkage, type_, decl) for name, linkage, type_, decl in functions}
         self.metadata = MetadataTable(self.lines)
+        self.debug = DebugLocations(self.lines)
         self.layout = Layout(self.lines)
         self.globals: dict[str, str] = {}  # global variable -> its definition line
         self.aliases: dict[str, str] = {}  # alias -> aliasee
@@ -159,16 +174,35 @@ class _Collector:
             match = _DEF.match(line)
             if match:
                 defs[match[1]] = match[2]
-        for line in fn.body:
-            stripped = line.strip()
-            if not stripped or stripped.startswith((";", "#dbg_")) or re.match(r"^[-\w.$]+:", stripped):
-                continue  # labels, comments, debug records (metadata, not uses)
-            instr = stripped.split(" = ", 1)[1] if _DEF.match(line) else stripped
-            callee = callee_of_call(instr)
-            self._uses(fn, instr, callee)
-            if callee is not None:
-                self._call(fn, defs, instr)
-                self._passed(instr)
+        blocks = split_blocks(fn.body)
+        for number, block in enumerate(blocks):
+            for stripped in block.lines:
+                if stripped.startswith("#dbg_"):
+                    continue  # debug records (metadata, not uses)
+                instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
+                callee = callee_of_call(instr)
+                self._uses(fn, instr, callee)
+                if callee is not None:
+                    self._call(fn, defs, instr)
+                    self._site(fn, defs, instr, number)
+                    self._passed(instr)
+        if fn.sites:
+            fn.blocks = successors(blocks)
+
+    def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
+        """Record the call as a site in order, with what it alone contributes."""
+        one = _Function(fn.name, fn.linkage, fn.type, fn.declaration, params=fn.params)
+        self._call(one, defs, instr)
+        site = _Site(block, inlined=tuple(self.m.debug.inlined_chain(instr)))
+        if one.calls:
+            site.call = next(iter(one.calls))
+        elif one.indirect:
+            site.indirect = next(iter(one.indirect))
+        elif one.syscalls:
+            site.syscalls = frozenset(one.syscalls)
+        else:
+            return
+        fn.sites.append(site)
 
     def _call(self, fn: _Function, defs: dict[str, str], instr: str) -> None:
         call = parse_call(instr)
@@ -319,7 +353,32 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
+    if fn.sites:
+        out.update(_order_json(fn, out))
     return out
+
+
+def _order_json(fn: _Function, out: dict[str, Any]) -> dict[str, Any]:
+    """``blocks``, ``sites`` (referring to the lists in ``out`` by index) and ``inlined``."""
+    calls = {
+        (c["callee"], tuple((int(i), v) for i, v in c.get("args", {}).items())): n
+        for n, c in enumerate(out.get("calls", []))
+    }
+    indirect = {(i["type"], i.get("field", "")): n for n, i in enumerate(out.get("indirect_calls", []))}
+    values = {v: n for n, v in enumerate(out.get("syscalls", []))}
+    sites: list[list[Any]] = []
+    for site in fn.sites:
+        if site.call is not None:
+            sites.append([site.block, "c", calls[site.call]])
+        elif site.indirect is not None:
+            sites.append([site.block, "i", indirect[site.indirect]])
+        else:
+            sites.append([site.block, "s", *sorted(values[v] for v in site.syscalls)])
+    order: dict[str, Any] = {"blocks": fn.blocks, "sites": sites}
+    inlined = {str(n): list(site.inlined) for n, site in enumerate(fn.sites) if site.inlined}
+    if inlined:
+        order["inlined"] = inlined
+    return order
 
 
 def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool]]) -> dict[str, Any]:
@@ -340,6 +399,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "ctors": collector.ctors("llvm.global_ctors"),
         "dtors": collector.ctors("llvm.global_dtors"),
         "module_asm_refs": collector.module_asm_refs(),
+        **({"debug_info": True} if module.debug.has_debug_info else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
         "functions": [

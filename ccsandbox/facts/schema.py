@@ -12,10 +12,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..errors import FactsFormatError
+from ..errors import FactsFormatError, FactsVersionError
 
 FORMAT = "cc-sandbox-facts"
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (2,)
 
 #: A value as the pass saw it: a constant (int), the caller's N-th parameter ("p<N>"), or
 #: unknown ("?<reason>").
@@ -27,6 +27,7 @@ __all__ = [
     "Facts",
     "FunctionFacts",
     "IndirectSite",
+    "Site",
     "canonical_facts",
     "parse_facts",
     "read_facts",
@@ -45,6 +46,21 @@ class IndirectSite:
     field: str | None = None  # "struct+offset" the pointer was loaded from (struct-path TBAA)
 
 
+@dataclass(frozen=True, slots=True)
+class Site:
+    """One call, indirect call or syscall site, in block and instruction order (version 2).
+
+    ``kind`` is ``"c"`` (``refs[0]`` indexes the function's ``calls``), ``"i"`` (its
+    ``indirect_calls``) or ``"s"`` (``refs`` index its ``syscalls``: phi/select give several).
+    ``inlined`` names the source functions LTO inlined the site out of, innermost first.
+    """
+
+    block: int
+    kind: str
+    refs: tuple[int, ...]
+    inlined: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class FunctionFacts:
     name: str
@@ -58,6 +74,8 @@ class FunctionFacts:
     refs: tuple[str, ...] = ()
     field_stores: tuple[tuple[str, str], ...] = ()  # (field, function or "?")
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
+    blocks: tuple[tuple[int, ...], ...] = ()  # successors of each basic block (0 is the entry)
+    sites: tuple[Site, ...] = ()  # sites in block and instruction order
 
 
 @dataclass(frozen=True)
@@ -71,6 +89,19 @@ class Facts:
     module_asm_refs: tuple[str, ...] = ()
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
+
+
+def _sites(raw: dict[str, Any]) -> tuple[Site, ...]:
+    inlined = raw.get("inlined", {})
+    counts = (len(raw.get("calls", ())), len(raw.get("indirect_calls", ())), len(raw.get("syscalls", ())))
+    sites = []
+    for n, (block, kind, *refs) in enumerate(raw.get("sites", ())):
+        limit = counts["cis".index(kind)]
+        if not refs or not all(isinstance(r, int) and 0 <= r < limit for r in refs):
+            raise ValueError(f"site {n} of {raw['name']} refers to no {kind!r} fact")
+        sites.append(Site(int(block), kind, tuple(refs), tuple(inlined.get(str(n), ()))))
+    return tuple(sites)
 
 
 def _value(raw: Any, where: str) -> Value:
@@ -96,6 +127,8 @@ def _function(raw: dict[str, Any]) -> FunctionFacts:
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
+        blocks=tuple(tuple(b) for b in raw.get("blocks", ())),
+        sites=_sites(raw),
     )
 
 
@@ -111,7 +144,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
         raise FactsFormatError(f"{source} is not a cc-sandbox facts file")
     version = obj.get("version")
     if version not in SUPPORTED_VERSIONS:
-        raise FactsFormatError(
+        raise FactsVersionError(
             f"{source} has facts format version {version}; this cc-sandbox reads version(s) "
             f"{', '.join(map(str, SUPPORTED_VERSIONS))}: regenerate it with this cc-sandbox"
         )
@@ -127,6 +160,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             module_asm_refs=tuple(obj.get("module_asm_refs", [])),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
+            debug_info=bool(obj.get("debug_info", False)),
         )
     except (KeyError, TypeError, ValueError, AttributeError) as err:
         raise FactsFormatError(f"{source} is malformed: {type(err).__name__} {err}") from None
@@ -152,6 +186,13 @@ def canonical_facts(obj: dict[str, Any]) -> dict[str, Any]:
 
     functions = {}
     for fn in obj["functions"]:
-        functions[fn["name"]] = {k: ordered(v) if isinstance(v, list) else v for k, v in fn.items()}
+        functions[fn["name"]] = {
+            k: ordered(v) if isinstance(v, list) and k not in ("blocks", "sites") else v for k, v in fn.items()
+        }
+        if "sites" in fn:  # refer to facts by content, not by the index in a list whose order may differ
+            lists = {"c": fn.get("calls", []), "i": fn.get("indirect_calls", []), "s": fn.get("syscalls", [])}
+            functions[fn["name"]]["sites"] = [
+                [block, kind, ordered([lists[kind][r] for r in refs])] for block, kind, *refs in fn["sites"]
+            ]
     rest = {k: v for k, v in obj.items() if k not in ("functions", "producer")}
     return {**rest, "functions": functions}

@@ -1,7 +1,7 @@
 //===- FactsWriter.cpp - serialise ModuleFacts as versioned JSON ----------===//
 //
 // FILE: lib/FactsWriter.cpp
-// DESCRIPTION: The "cc-sandbox-facts" JSON format, version 1 (passes/FORMAT.md). Empty lists
+// DESCRIPTION: The "cc-sandbox-facts" JSON format, version 2 (passes/FORMAT.md). Empty lists
 //   are omitted; every list is sorted, so output is deterministic and diffs cleanly.
 //
 //===----------------------------------------------------------------------===//
@@ -74,6 +74,7 @@ void writeFunction(json::OStream &J, const FunctionFacts &F) {
         J.value(P.second);
       });
     });
+    writeOrderFacts(J, F);
   });
 }
 
@@ -102,6 +103,8 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
         for (const std::string &N : *List)
           J.value(N);
       });
+    if (Facts.DebugInfo)
+      J.attribute("debug_info", true);
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);
     J.attributeArray("functions", [&] {

@@ -1,0 +1,128 @@
+//===- OrderFacts.cpp - order of call and syscall sites inside functions --===//
+//
+// FILE: lib/OrderFacts.cpp
+// DESCRIPTION: Facts format version 2 adds, per function, what a temporal (phase) analysis
+//   needs to answer "which sites can run after this one": the block graph (each block's
+//   successors) and the function's sites (direct calls, indirect calls, syscall sites) in block
+//   and instruction order, each naming the block it is in and the per-function fact it produced.
+//   For a site whose debug location was inlined, the inlined-at chain (DILocation inlinedAt ->
+//   DISubprogram names, innermost first) says which source functions LTO folded it out of, so an
+//   entry inlined away (redis' aeMain into main) can still be found.
+//   The site's facts come from the same classifier as the per-function lists (Collector's
+//   collectCall, passed in), so recognition rules live in one place (SyscallFacts.cpp).
+//
+//===----------------------------------------------------------------------===//
+#include "SyscallFacts.h"
+
+#include "llvm/ADT/DenseMap.h"
+#include "llvm/IR/CFG.h"
+#include "llvm/IR/DebugInfoMetadata.h"
+#include "llvm/IR/Function.h"
+
+#include <algorithm>
+#include <map>
+
+using namespace llvm;
+using namespace ccsandbox;
+
+void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
+                                  function_ref<void(CallBase &, FunctionFacts &)> Classify) {
+  DenseMap<const BasicBlock *, unsigned> Number;
+  for (BasicBlock &BB : F)
+    Number[&BB] = Number.size();
+  std::vector<std::vector<unsigned>> Blocks;
+  std::vector<SiteFact> Sites;
+  for (BasicBlock &BB : F) {
+    std::vector<unsigned> Succ;
+    for (const BasicBlock *S : successors(&BB))
+      Succ.push_back(Number[S]);
+    std::sort(Succ.begin(), Succ.end());
+    Succ.erase(std::unique(Succ.begin(), Succ.end()), Succ.end());
+    Blocks.push_back(std::move(Succ));
+    for (Instruction &I : BB) {
+      auto *CB = dyn_cast<CallBase>(&I);
+      if (!CB)
+        continue;
+      FunctionFacts One;  // what this one instruction contributes
+      Classify(*CB, One);
+      SiteFact Site;
+      Site.Block = Number[&BB];
+      if (!One.Calls.empty()) {
+        Site.K = SiteFact::Call;
+        Site.Direct = *One.Calls.begin();
+      } else if (!One.IndirectCalls.empty()) {
+        Site.K = SiteFact::Indirect;
+        Site.Through = *One.IndirectCalls.begin();
+      } else if (!One.Syscalls.empty()) {
+        Site.K = SiteFact::Syscall;
+        Site.Values = One.Syscalls;
+      } else {
+        continue;  // not a site (intrinsic, other inline asm)
+      }
+      for (const DILocation *L = I.getDebugLoc().get(); L && L->getInlinedAt(); L = L->getInlinedAt())
+        if (const DISubprogram *SP = L->getScope()->getSubprogram())
+          Site.Inlined.push_back(SP->getName().str());
+      Sites.push_back(std::move(Site));
+    }
+  }
+  if (Sites.empty())
+    return;  // nothing to order
+  FF.Blocks = std::move(Blocks);
+  FF.Sites = std::move(Sites);
+}
+
+namespace {
+template <typename T> std::map<T, int64_t> indexOf(const std::set<T> &S) {
+  std::map<T, int64_t> Out;
+  for (const T &E : S)
+    Out.emplace(E, Out.size());
+  return Out;
+}
+} // namespace
+
+void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
+  if (FF.Sites.empty())
+    return;
+  auto Calls = indexOf(FF.Calls);
+  auto Indirect = indexOf(FF.IndirectCalls);
+  auto Values = indexOf(FF.Syscalls);
+  J.attributeArray("blocks", [&] {
+    for (const auto &Succ : FF.Blocks)
+      J.array([&] {
+        for (unsigned S : Succ)
+          J.value(static_cast<int64_t>(S));
+      });
+  });
+  J.attributeArray("sites", [&] {
+    for (const SiteFact &S : FF.Sites)
+      J.array([&] {
+        J.value(static_cast<int64_t>(S.Block));
+        switch (S.K) {
+        case SiteFact::Call:
+          J.value("c");
+          J.value(Calls.at(S.Direct));
+          break;
+        case SiteFact::Indirect:
+          J.value("i");
+          J.value(Indirect.at(S.Through));
+          break;
+        case SiteFact::Syscall:
+          J.value("s");
+          for (const ValueFact &V : S.Values)
+            J.value(Values.at(V));
+          break;
+        }
+      });
+  });
+  bool AnyInlined = std::any_of(FF.Sites.begin(), FF.Sites.end(), [](const SiteFact &S) { return !S.Inlined.empty(); });
+  if (!AnyInlined)
+    return;
+  J.attributeObject("inlined", [&] {
+    for (size_t I = 0; I < FF.Sites.size(); ++I)
+      if (!FF.Sites[I].Inlined.empty())
+        J.attributeArray(std::to_string(I), [&] {
+          for (const std::string &N : FF.Sites[I].Inlined)
+            J.value(N);
+        });
+  });
+}
