@@ -56,6 +56,7 @@ class _Function:
     field_stores: set[tuple[str, str]] = field(default_factory=set)
     blocks: list[list[int]] = field(default_factory=list)
     sites: list[_Site] = field(default_factory=list)
+    block_inlined: dict[int, set[tuple[str, ...]]] = field(default_factory=dict)
 
 
 @dataclass
@@ -179,6 +180,9 @@ class _Collector:
             for stripped in block.lines:
                 if stripped.startswith("#dbg_"):
                     continue  # debug records (metadata, not uses)
+                chain = self.m.debug.inlined_chain(stripped) if "!dbg " in stripped else []
+                if chain:
+                    fn.block_inlined.setdefault(number, set()).add(tuple(chain))
                 instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
                 callee = callee_of_call(instr)
                 self._uses(fn, instr, callee)
@@ -186,7 +190,7 @@ class _Collector:
                     self._call(fn, defs, instr)
                     self._site(fn, defs, instr, number)
                     self._passed(instr)
-        if fn.sites:
+        if fn.sites or fn.block_inlined:
             fn.blocks = successors(blocks)
 
     def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
@@ -353,7 +357,7 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
-    if fn.sites:
+    if fn.blocks:
         out.update(_order_json(fn, out))
     return out
 
@@ -374,7 +378,13 @@ def _order_json(fn: _Function, out: dict[str, Any]) -> dict[str, Any]:
             sites.append([site.block, "i", indirect[site.indirect]])
         else:
             sites.append([site.block, "s", *sorted(values[v] for v in site.syscalls)])
-    order: dict[str, Any] = {"blocks": fn.blocks, "sites": sites}
+    order: dict[str, Any] = {"blocks": fn.blocks}
+    if fn.block_inlined:
+        order["block_inlined"] = {
+            str(b): [list(c) for c in sorted(fn.block_inlined[b])] for b in sorted(fn.block_inlined)
+        }
+    if sites:
+        order["sites"] = sites
     inlined = {str(n): list(site.inlined) for n, site in enumerate(fn.sites) if site.inlined}
     if inlined:
         order["inlined"] = inlined

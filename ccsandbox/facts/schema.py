@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
 from ..errors import FactsFormatError, FactsVersionError
 
@@ -46,13 +46,13 @@ class IndirectSite:
     field: str | None = None  # "struct+offset" the pointer was loaded from (struct-path TBAA)
 
 
-@dataclass(frozen=True, slots=True)
-class Site:
+class Site(NamedTuple):
     """One call, indirect call or syscall site, in block and instruction order (version 2).
 
     ``kind`` is ``"c"`` (``refs[0]`` indexes the function's ``calls``), ``"i"`` (its
     ``indirect_calls``) or ``"s"`` (``refs`` index its ``syscalls``: phi/select give several).
     ``inlined`` names the source functions LTO inlined the site out of, innermost first.
+    A named tuple rather than a dataclass: redis has ~30k sites, and loading must stay fast.
     """
 
     block: int
@@ -76,6 +76,7 @@ class FunctionFacts:
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
     blocks: tuple[tuple[int, ...], ...] = ()  # successors of each basic block (0 is the entry)
     sites: tuple[Site, ...] = ()  # sites in block and instruction order
+    block_inlined: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # block -> chains
 
 
 @dataclass(frozen=True)
@@ -96,11 +97,12 @@ def _sites(raw: dict[str, Any]) -> tuple[Site, ...]:
     inlined = raw.get("inlined", {})
     counts = (len(raw.get("calls", ())), len(raw.get("indirect_calls", ())), len(raw.get("syscalls", ())))
     sites = []
-    for n, (block, kind, *refs) in enumerate(raw.get("sites", ())):
-        limit = counts["cis".index(kind)]
-        if not refs or not all(isinstance(r, int) and 0 <= r < limit for r in refs):
+    for n, entry in enumerate(raw.get("sites", ())):
+        kind, refs = entry[1], tuple(entry[2:])
+        if not refs or min(refs) < 0 or max(refs) >= counts["cis".index(kind)]:  # non-ints: TypeError
             raise ValueError(f"site {n} of {raw['name']} refers to no {kind!r} fact")
-        sites.append(Site(int(block), kind, tuple(refs), tuple(inlined.get(str(n), ()))))
+        chain = inlined.get(str(n)) if inlined else None
+        sites.append(Site(entry[0], kind, refs, tuple(chain) if chain else ()))
     return tuple(sites)
 
 
@@ -127,8 +129,11 @@ def _function(raw: dict[str, Any]) -> FunctionFacts:
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
-        blocks=tuple(tuple(b) for b in raw.get("blocks", ())),
+        blocks=tuple(map(tuple, raw.get("blocks", ()))),
         sites=_sites(raw),
+        block_inlined={int(b): tuple(map(tuple, c)) for b, c in raw["block_inlined"].items()}
+        if "block_inlined" in raw
+        else {},
     )
 
 

@@ -74,6 +74,7 @@ struct FunctionFacts {
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
   std::vector<std::vector<unsigned>> Blocks;  // order facts: successors of each block (sorted)
   std::vector<SiteFact> Sites;                // order facts: the sites, in block/instruction order
+  std::map<unsigned, std::set<std::vector<std::string>>> BlockInlined;  // block -> inlined-at chains in it
 };
 
 struct ModuleFacts {

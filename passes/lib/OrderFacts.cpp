@@ -25,6 +25,17 @@
 using namespace llvm;
 using namespace ccsandbox;
 
+namespace {
+/// Source functions the instruction was inlined out of, innermost first (empty if none).
+std::vector<std::string> inlinedChain(const Instruction &I) {
+  std::vector<std::string> Chain;
+  for (const DILocation *L = I.getDebugLoc().get(); L && L->getInlinedAt(); L = L->getInlinedAt())
+    if (const DISubprogram *SP = L->getScope()->getSubprogram())
+      Chain.push_back(SP->getName().str());
+  return Chain;
+}
+} // namespace
+
 void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
                                   function_ref<void(CallBase &, FunctionFacts &)> Classify) {
   DenseMap<const BasicBlock *, unsigned> Number;
@@ -40,6 +51,9 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
     Succ.erase(std::unique(Succ.begin(), Succ.end()), Succ.end());
     Blocks.push_back(std::move(Succ));
     for (Instruction &I : BB) {
+      std::vector<std::string> Chain = inlinedChain(I);
+      if (!Chain.empty())
+        FF.BlockInlined[Number[&BB]].insert(Chain);
       auto *CB = dyn_cast<CallBase>(&I);
       if (!CB)
         continue;
@@ -59,13 +73,11 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
       } else {
         continue;  // not a site (intrinsic, other inline asm)
       }
-      for (const DILocation *L = I.getDebugLoc().get(); L && L->getInlinedAt(); L = L->getInlinedAt())
-        if (const DISubprogram *SP = L->getScope()->getSubprogram())
-          Site.Inlined.push_back(SP->getName().str());
+      Site.Inlined = std::move(Chain);
       Sites.push_back(std::move(Site));
     }
   }
-  if (Sites.empty())
+  if (Sites.empty() && FF.BlockInlined.empty())
     return;  // nothing to order
   FF.Blocks = std::move(Blocks);
   FF.Sites = std::move(Sites);
@@ -81,7 +93,7 @@ template <typename T> std::map<T, int64_t> indexOf(const std::set<T> &S) {
 } // namespace
 
 void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
-  if (FF.Sites.empty())
+  if (FF.Blocks.empty())
     return;
   auto Calls = indexOf(FF.Calls);
   auto Indirect = indexOf(FF.IndirectCalls);
@@ -93,6 +105,19 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
           J.value(static_cast<int64_t>(S));
       });
   });
+  if (!FF.BlockInlined.empty())
+    J.attributeObject("block_inlined", [&] {
+      for (const auto &[Block, Chains] : FF.BlockInlined)
+        J.attributeArray(std::to_string(Block), [&] {
+          for (const auto &Chain : Chains)
+            J.array([&] {
+              for (const std::string &N : Chain)
+                J.value(N);
+            });
+        });
+    });
+  if (FF.Sites.empty())
+    return;
   J.attributeArray("sites", [&] {
     for (const SiteFact &S : FF.Sites)
       J.array([&] {
