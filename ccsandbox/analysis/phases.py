@@ -173,18 +173,26 @@ class _Program:
         #: functions only the start-up calls through a pointer: no other pointer call enters them
         self.startup_only = {n for n in STARTUP_ONLY if n in facts.functions and self.startup_callers(n) is not None}
         self.direct_callers: dict[str, list[tuple[str, int]]] = defaultdict(list)  # callee -> (fn, site)
-        self.inlined_at: dict[str, list[tuple[str, int, tuple[str, ...]]]] = defaultdict(list)
-        for name in self.live:  # source function -> (host, block, chain) of its inlined code
+        self.inlined_names = {name for chain in facts.inlined_chains for name in chain}
+        for name in self.live:
             fn = facts.functions.get(name)
             if fn is None:
                 continue
             for index, site in enumerate(fn.sites):
                 if site.kind == "c":
                     self.direct_callers[fn.calls[site.refs[0]].callee].append((name, index))
-            for block, chains in fn.block_inlined.items():
-                for chain in chains:
-                    for source in set(chain):
-                        self.inlined_at[source].append((name, block, chain))
+
+    def inlined_at(self, source: str) -> list[tuple[str, int, tuple[str, ...]]]:
+        """(host, block, chain) for every live block holding code inlined from ``source``."""
+        chains = {c for c in self.facts.inlined_chains if source in c}
+        if not chains:
+            return []
+        found = []
+        for name in self.live:
+            fn = self.facts.functions.get(name)
+            for block, in_block in fn.block_inlined.items() if fn else ():
+                found += [(name, block, c) for c in in_block if c in chains]
+        return found
 
     def dispatch_of(self, caller: str, index: int) -> str:
         """The dispatch node of ``caller``'s indirect site ``index`` (as the call graph named it)."""
@@ -258,7 +266,7 @@ class _Program:
         return seen
 
     def all_names(self) -> set[str]:
-        return set(self.facts.functions) | set(self.inlined_at)
+        return set(self.facts.functions) | self.inlined_names
 
 
 # -- one transition -----------------------------------------------------------------------------
@@ -291,9 +299,9 @@ def _occurrences(program: _Program, t: Transition) -> _Where:
         fn = facts.functions.get(t.entry)
         if fn is not None and not fn.declaration and t.entry in program.live:
             whole.add(t.entry)
-        for host, block, _chain in program.inlined_at.get(t.entry, ()):
+        for host, block, _chain in program.inlined_at(t.entry):
             blocks[host].add(block)
-        known = fn is not None or t.entry in program.inlined_at
+        known = fn is not None or t.entry in program.inlined_names
         if not known:
             if not facts.debug_info:
                 raise PhaseError(
@@ -308,7 +316,7 @@ def _occurrences(program: _Program, t: Transition) -> _Where:
         return where
     assert t.caller is not None and t.callee is not None
     for name in (t.caller, t.callee):
-        if name not in facts.functions and name not in program.inlined_at:
+        if name not in facts.functions and name not in program.inlined_names:
             raise PhaseError(f"unknown function {name}{_close(name, program.all_names())}")
     for host in program.live:
         fn = facts.functions.get(host)

@@ -337,7 +337,20 @@ class _Collector:
         return [name for name in self.m.functions if name in tokens]
 
 
-def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[tuple[str, int]]) -> dict[str, Any]:
+def _chain_table(functions: list[_Function]) -> dict[tuple[str, ...], int]:
+    """Every inlined-at chain of the module, sorted, -> its index in ``inlined_chains``."""
+    chains = {c for fn in functions for cs in fn.block_inlined.values() for c in cs}
+    chains |= {site.inlined for fn in functions for site in fn.sites if site.inlined}
+    return {chain: n for n, chain in enumerate(sorted(chains))}
+
+
+def _function_json(
+    fn: _Function,
+    taken: bool,
+    untracked: bool,
+    passed_to: set[tuple[str, int]],
+    chains: dict[tuple[str, ...], int],
+) -> dict[str, Any]:
     out: dict[str, Any] = {"name": fn.name, "linkage": fn.linkage, "type": fn.type}
     if fn.declaration:
         out["declaration"] = True
@@ -358,11 +371,11 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
     if fn.blocks:
-        out.update(_order_json(fn, out))
+        out.update(_order_json(fn, out, chains))
     return out
 
 
-def _order_json(fn: _Function, out: dict[str, Any]) -> dict[str, Any]:
+def _order_json(fn: _Function, out: dict[str, Any], chains: dict[tuple[str, ...], int]) -> dict[str, Any]:
     """``blocks``, ``sites`` (referring to the lists in ``out`` by index) and ``inlined``."""
     calls = {
         (c["callee"], tuple((int(i), v) for i, v in c.get("args", {}).items())): n
@@ -381,11 +394,11 @@ def _order_json(fn: _Function, out: dict[str, Any]) -> dict[str, Any]:
     order: dict[str, Any] = {"blocks": fn.blocks}
     if fn.block_inlined:
         order["block_inlined"] = {
-            str(b): [list(c) for c in sorted(fn.block_inlined[b])] for b in sorted(fn.block_inlined)
+            str(b): sorted(chains[c] for c in fn.block_inlined[b]) for b in sorted(fn.block_inlined)
         }
     if sites:
         order["sites"] = sites
-    inlined = {str(n): list(site.inlined) for n, site in enumerate(fn.sites) if site.inlined}
+    inlined = {str(n): chains[site.inlined] for n, site in enumerate(fn.sites) if site.inlined}
     if inlined:
         order["inlined"] = inlined
     return order
@@ -401,6 +414,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
     for fn in module.functions.values():
         collector.field_stores(fn)
     collector.collect_globals()
+    chains = _chain_table(list(module.functions.values()))
     return {
         "format": "cc-sandbox-facts",
         "version": FORMAT_VERSION,
@@ -412,9 +426,14 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         **({"debug_info": True} if module.debug.has_debug_info else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
+        **({"inlined_chains": [list(c) for c in chains]} if chains else {}),
         "functions": [
             _function_json(
-                fn, fn.name in collector.address_taken, fn.name in collector.untracked, collector.passed_to[fn.name]
+                fn,
+                fn.name in collector.address_taken,
+                fn.name in collector.untracked,
+                collector.passed_to[fn.name],
+                chains,
             )
             for fn in module.functions.values()
         ],

@@ -91,9 +91,10 @@ class Facts:
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
+    inlined_chains: tuple[tuple[str, ...], ...] = ()  # every inlined-at chain of the module
 
 
-def _sites(raw: dict[str, Any]) -> tuple[Site, ...]:
+def _sites(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> tuple[Site, ...]:
     inlined = raw.get("inlined", {})
     counts = (len(raw.get("calls", ())), len(raw.get("indirect_calls", ())), len(raw.get("syscalls", ())))
     sites = []
@@ -102,7 +103,7 @@ def _sites(raw: dict[str, Any]) -> tuple[Site, ...]:
         if not refs or min(refs) < 0 or max(refs) >= counts["cis".index(kind)]:  # non-ints: TypeError
             raise ValueError(f"site {n} of {raw['name']} refers to no {kind!r} fact")
         chain = inlined.get(str(n)) if inlined else None
-        sites.append(Site(entry[0], kind, refs, tuple(chain) if chain else ()))
+        sites.append(Site(entry[0], kind, refs, chains[chain] if chain is not None else ()))
     return tuple(sites)
 
 
@@ -112,7 +113,7 @@ def _value(raw: Any, where: str) -> Value:
     return raw
 
 
-def _function(raw: dict[str, Any]) -> FunctionFacts:
+def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFacts:
     name = raw["name"]
     return FunctionFacts(
         name=name,
@@ -130,8 +131,8 @@ def _function(raw: dict[str, Any]) -> FunctionFacts:
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
         blocks=tuple(map(tuple, raw.get("blocks", ()))),
-        sites=_sites(raw),
-        block_inlined={int(b): tuple(map(tuple, c)) for b, c in raw["block_inlined"].items()}
+        sites=_sites(raw, chains),
+        block_inlined={int(b): tuple(chains[i] for i in c) for b, c in raw["block_inlined"].items()}
         if "block_inlined" in raw
         else {},
     )
@@ -154,7 +155,8 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             f"{', '.join(map(str, SUPPORTED_VERSIONS))}: regenerate it with this cc-sandbox"
         )
     try:
-        functions = {f["name"]: _function(f) for f in obj["functions"]}
+        chains = [tuple(c) for c in obj.get("inlined_chains", ())]
+        functions = {f["name"]: _function(f, chains) for f in obj["functions"]}
         return Facts(
             version=version,
             producer=str(obj.get("producer", "")),
@@ -166,8 +168,9 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
             debug_info=bool(obj.get("debug_info", False)),
+            inlined_chains=tuple(chains),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         raise FactsFormatError(f"{source} is malformed: {type(err).__name__} {err}") from None
 
 

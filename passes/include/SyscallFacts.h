@@ -105,8 +105,13 @@ void writeFactsJson(const ModuleFacts &Facts, llvm::raw_ostream &OS);
 void collectOrderFacts(llvm::Function &F, FunctionFacts &FF,
                        llvm::function_ref<void(llvm::CallBase &, FunctionFacts &)> Classify);
 
-/// Write FF's order facts ("blocks", "sites", "inlined") into the function object being written.
-void writeOrderFacts(llvm::json::OStream &J, const FunctionFacts &FF);
+/// Inlined-at chains of the whole module, sorted, each with its index in "inlined_chains".
+using ChainIndex = std::map<std::vector<std::string>, int64_t>;
+ChainIndex inlinedChains(const ModuleFacts &Facts);
+
+/// Write FF's order facts ("blocks", "block_inlined", "sites", "inlined") into the function
+/// object being written; chains are written as indexes into `Chains`.
+void writeOrderFacts(llvm::json::OStream &J, const FunctionFacts &FF, const ChainIndex &Chains);
 
 /// Writes the facts of the module to $CC_SANDBOX_FACTS_OUT (or stdout for "-").
 class SyscallFactsPrinter : public llvm::PassInfoMixin<SyscallFactsPrinter> {

@@ -92,7 +92,23 @@ template <typename T> std::map<T, int64_t> indexOf(const std::set<T> &S) {
 }
 } // namespace
 
-void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
+ChainIndex ccsandbox::inlinedChains(const ModuleFacts &Facts) {
+  ChainIndex Chains;
+  for (const FunctionFacts &FF : Facts.Functions) {
+    for (const auto &[Block, Set] : FF.BlockInlined)
+      for (const auto &Chain : Set)
+        Chains.emplace(Chain, 0);
+    for (const SiteFact &S : FF.Sites)
+      if (!S.Inlined.empty())
+        Chains.emplace(S.Inlined, 0);
+  }
+  int64_t N = 0;
+  for (auto &Entry : Chains)
+    Entry.second = N++;
+  return Chains;
+}
+
+void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF, const ChainIndex &Chains) {
   if (FF.Blocks.empty())
     return;
   auto Calls = indexOf(FF.Calls);
@@ -105,15 +121,13 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
           J.value(static_cast<int64_t>(S));
       });
   });
+  const ChainIndex &Index = Chains;
   if (!FF.BlockInlined.empty())
     J.attributeObject("block_inlined", [&] {
-      for (const auto &[Block, Chains] : FF.BlockInlined)
+      for (const auto &[Block, Set] : FF.BlockInlined)
         J.attributeArray(std::to_string(Block), [&] {
-          for (const auto &Chain : Chains)
-            J.array([&] {
-              for (const std::string &N : Chain)
-                J.value(N);
-            });
+          for (const auto &Chain : Set)   // a set: the indexes come out sorted
+            J.value(Index.at(Chain));
         });
     });
   if (FF.Sites.empty())
@@ -145,9 +159,6 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF) {
   J.attributeObject("inlined", [&] {
     for (size_t I = 0; I < FF.Sites.size(); ++I)
       if (!FF.Sites[I].Inlined.empty())
-        J.attributeArray(std::to_string(I), [&] {
-          for (const std::string &N : FF.Sites[I].Inlined)
-            J.value(N);
-        });
+        J.attribute(std::to_string(I), Index.at(FF.Sites[I].Inlined));
   });
 }

@@ -1,0 +1,110 @@
+"""Choosing transition points automatically (pure): ``phasecut --suggest``.
+
+Candidates run once, on the main path: the call sites of ``main`` outside loops (``--at
+main:F``), code LTO inlined straight into ``main`` (``--entry F``, found through debug info), and,
+one level down, the call sites outside loops of functions that ``main`` calls exactly once.
+
+A later point always blocks at least as much, so "most blocked" alone would pick the last call
+before ``exit``. Each candidate is scored by what it removes weighted by how much of the program
+can still run after it (the share of the reachable functions that the phase keeps): the best
+point ends a long set-up and still has the work ahead of it. Ties go to the earlier point.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from ..errors import PhaseError
+from ..facts.schema import Facts
+from ..syscalls import name_of
+from .analyze import Analysis
+from .asm_model import NativeFunction
+from .phases import Transition, _Program, _sites_after, phase_reach
+
+MAX_CANDIDATES = 48
+
+__all__ = ["Suggestion", "candidates", "suggest_transitions"]
+
+
+@dataclass(frozen=True)
+class Suggestion:
+    transition: Transition
+    allowed: frozenset[int]  # what the phase after it allows (without later transitions)
+    work: float  # share of the reachable functions that can still run after it
+    score: float
+
+    @property
+    def flag(self) -> str:
+        t = self.transition
+        return f"--entry {t.entry}" if t.entry is not None else f"--at {t.caller}:{t.callee}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "transition": str(self.transition),
+            "flag": self.flag,
+            "allowed_count": len(self.allowed),
+            "allowed": [{"nr": nr, "name": name_of(nr)} for nr in sorted(self.allowed)],
+            "work": round(self.work, 3),
+            "score": round(self.score, 3),
+        }
+
+
+def candidates(program: _Program, root: str = "main") -> list[Transition]:
+    """Transitions that run once on the main path, in program order (see the module docstring)."""
+    facts = program.facts
+    fn = facts.functions.get(root)
+    if fn is None or not fn.sites:
+        return []
+    found: list[Transition] = []
+    seen: set[Transition] = set()
+
+    def add(t: Transition) -> None:
+        if t not in seen:
+            seen.add(t)
+            found.append(t)
+
+    once: list[str] = []
+    for index, site in enumerate(fn.sites):
+        for chain in fn.block_inlined.get(site.block, ()):
+            add(Transition(entry=chain[-1]))  # code inlined straight into main
+        if site.kind != "c" or site.inlined or index in _sites_after(fn, [index]):
+            continue  # a call through a pointer, from inlined code, or inside a loop
+        callee = fn.calls[site.refs[0]].callee
+        add(Transition(caller=root, callee=callee))
+        callers = program.direct_callers.get(callee, [])
+        if len(callers) == 1 and callee in facts.functions and facts.functions[callee].sites:
+            once.append(callee)
+    for name in once:
+        inner = facts.functions[name]
+        for index, site in enumerate(inner.sites):
+            if site.kind == "c" and not site.inlined and index not in _sites_after(inner, [index]):
+                add(Transition(caller=name, callee=inner.calls[site.refs[0]].callee))
+    if len(found) > MAX_CANDIDATES:  # spread evenly over the main path
+        step = len(found) / MAX_CANDIDATES
+        found = [found[int(i * step)] for i in range(MAX_CANDIDATES)]
+    return found
+
+
+def suggest_transitions(
+    facts: Facts, natives: dict[str, NativeFunction], whole: Analysis, count: int = 5
+) -> list[Suggestion]:
+    """The ``count`` best single transitions by score (see the module docstring)."""
+    program = _Program(facts, natives, whole)
+    whole_allowed = set(whole.syscalls.sites)
+    total = max(1, len(whole.reachable))
+    scored: list[tuple[float, int, Suggestion]] = []
+    for order, t in enumerate(candidates(program)):
+        try:
+            reach = phase_reach(program, t)
+        except PhaseError:
+            continue
+        allowed = frozenset(reach.syscalls.sites)
+        if reach.syscalls.unresolved:
+            continue
+        work = len(reach.reachable | set(reach.partial)) / total
+        removed = len(whole_allowed - allowed)
+        suggestion = Suggestion(t, allowed, work, removed * work)
+        scored.append((-suggestion.score, order, suggestion))
+    scored.sort(key=lambda item: (item[0], item[1]))
+    return [s for _, _, s in scored[:count]]
