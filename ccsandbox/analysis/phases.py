@@ -43,7 +43,7 @@ import networkx as nx
 
 from ..errors import PhaseError
 from ..facts.schema import CallSite, Facts, FunctionFacts
-from ..syscalls import SYSCALL_NAMES
+from ..syscalls import SYSCALL_NAMES, name_of
 from .analyze import Analysis, analyze
 from .asm_model import NativeFunction, load_asm_model
 from .callgraph import IndirectMode, is_dispatch
@@ -57,6 +57,7 @@ __all__ = [
     "PhaseReach",
     "Transition",
     "analyze_phases",
+    "explain_phase",
     "phase_reach",
 ]
 
@@ -504,3 +505,60 @@ def analyze_phases(
         whole=whole,
         reaches=tuple(reaches),
     )
+
+
+# -- why is a syscall allowed in a phase ----------------------------------------------------------
+
+
+def _reach_view(program: _Program, reach: PhaseReach) -> Analysis:
+    """The phase as an :class:`Analysis` for :func:`explain_chain`: the remaining part of each
+    partial function becomes a root node ``"F (after T)"`` with edges to its remaining calls."""
+    graph: nx.DiGraph = program.graph.subgraph(
+        set(reach.reachable) | {n for n in program.graph if is_dispatch(n)}
+    ).copy()
+    roots = {name: why for name, why in reach.seeds.items() if name in graph}
+    rename: dict[str, str] = {}
+    for host, indexes in reach.partial.items():
+        node = f"{host} (after {reach.transition})"
+        rename[host] = node
+        roots[node] = f"the rest of {host} that can run after {reach.transition}"
+        fn = program.facts.functions[host]
+        for index in indexes:
+            site = fn.sites[index]
+            if site.kind == "c":
+                graph.add_edge(node, fn.calls[site.refs[0]].callee, kind="direct")
+            elif site.kind == "i":
+                graph.add_edge(node, program.dispatch_of(host, index), kind="indirect")
+        graph.add_node(node)
+    sites = {nr: tuple(rename.get(n, n) for n in names) for nr, names in reach.syscalls.sites.items()}
+    found = SyscallSet(sites=sites, unresolved=reach.syscalls.unresolved)
+    return Analysis(
+        call_graph=replace(program.whole.call_graph, graph=graph),
+        roots=roots,
+        reachable=frozenset(reach.reachable | set(rename.values())),
+        syscalls=found,
+    )
+
+
+def explain_phase(
+    facts: Facts, natives: dict[str, NativeFunction], result: PhaseAnalysis, index: int, nr: int
+) -> list[str]:
+    """Lines explaining why syscall ``nr`` is allowed in phase ``index`` of ``result``."""
+    from .report import explain_chain  # report imports analyze; keep the import graph acyclic
+
+    assert result.whole is not None
+    if not 0 <= index < len(result.phases):
+        raise PhaseError(f"there is no phase {index}: phases 0..{len(result.phases) - 1}")
+    if nr not in result.phases[index].allowed:
+        where = "at start-up" if index == 0 else f"after {result.transitions[index - 1]}"
+        raise PhaseError(f"{name_of(nr)} ({nr}) is not allowed in phase {index} ({where}): nothing can make it then")
+    if index == 0:
+        return ["phase 0 is the whole program's filter:", *explain_chain(result.whole, nr)]
+    program = _Program(facts, natives, result.whole)
+    for k in range(index, len(result.phases)):
+        reach = result.reaches[k - 1]
+        if nr in reach.syscalls.sites or k == len(result.phases) - 1:
+            head = f"allowed in phase {index}" + (f" because phase {k} needs it" if k != index else "")
+            lines = explain_chain(_reach_view(program, reach), nr)
+            return [f"{head} (after {reach.transition}):", *lines]
+    raise PhaseError(f"syscall {nr} is not allowed in phase {index}")
