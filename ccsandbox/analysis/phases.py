@@ -136,14 +136,17 @@ class PhaseAnalysis:
 # -- order inside functions ---------------------------------------------------------------------
 
 
-def _sites_after(fn: FunctionFacts, starts: Iterable[int], blocks: Iterable[int] = ()) -> set[int]:
+def _sites_after(fn: FunctionFacts, starts: Iterable[int], points: Iterable[tuple[int, int]] = ()) -> set[int]:
     """Sites of ``fn`` that can run after any of the sites ``starts`` (loops included), or from
-    the beginning of any of ``blocks``."""
+    any point ``(block, first site)``: the sites of the block from that one on, and after."""
     by_block: dict[int, list[int]] = defaultdict(list)
     for index, site in enumerate(fn.sites):
         by_block[site.block].append(index)
     found: set[int] = set()
-    frontier: deque[int] = deque(blocks)
+    frontier: deque[int] = deque()
+    for block, first in points:
+        found.update(i for i in by_block[block] if i >= first)
+        frontier.extend(fn.blocks[block])
     for start in starts:
         block = fn.sites[start].block
         found.update(i for i in by_block[block] if i > start)
@@ -183,8 +186,9 @@ class _Program:
                 if site.kind == "c":
                     self.direct_callers[fn.calls[site.refs[0]].callee].append((name, index))
 
-    def inlined_at(self, source: str) -> list[tuple[str, int, tuple[str, ...]]]:
-        """(host, block, chain) for every live block holding code inlined from ``source``."""
+    def inlined_at(self, source: str) -> list[tuple[str, tuple[int, int], tuple[str, ...]]]:
+        """(host, (block, first site), chain) for every live block holding code inlined from
+        ``source``: the code starts before that site of the block."""
         chains = {c for c in self.facts.inlined_chains if source in c}
         if not chains:
             return []
@@ -192,7 +196,7 @@ class _Program:
         for name in self.live:
             fn = self.facts.functions.get(name)
             for block, in_block in fn.block_inlined.items() if fn else ():
-                found += [(name, block, c) for c in in_block if c in chains]
+                found += [(name, (block, first), c) for c, first in in_block if c in chains]
         return found
 
     def dispatch_of(self, caller: str, index: int) -> str:
@@ -286,7 +290,7 @@ class _Where:
 
     whole: set[str] = field(default_factory=set)
     sites: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
-    blocks: dict[str, set[int]] = field(default_factory=lambda: defaultdict(set))
+    blocks: dict[str, set[tuple[int, int]]] = field(default_factory=lambda: defaultdict(set))
 
     def hosts(self) -> set[str]:
         return self.whole | set(self.sites) | set(self.blocks)
@@ -300,8 +304,8 @@ def _occurrences(program: _Program, t: Transition) -> _Where:
         fn = facts.functions.get(t.entry)
         if fn is not None and not fn.declaration and t.entry in program.live:
             whole.add(t.entry)
-        for host, block, _chain in program.inlined_at(t.entry):
-            blocks[host].add(block)
+        for host, point, _chain in program.inlined_at(t.entry):
+            blocks[host].add(point)
         known = fn is not None or t.entry in program.inlined_names
         if not known:
             if not facts.debug_info:
@@ -328,10 +332,10 @@ def _occurrences(program: _Program, t: Transition) -> _Where:
             if site.kind == "c" and fn.calls[site.refs[0]].callee == t.callee and chain[0] == t.caller:
                 at[host].add(index)  # the call itself
         for block, chains in fn.block_inlined.items():
-            for inlined in chains:
+            for inlined, first in chains:
                 chain = (*inlined, host)
                 if any(a == t.callee and b == t.caller for a, b in itertools.pairwise(chain)):
-                    blocks[host].add(block)  # the callee inlined into the caller
+                    blocks[host].add((block, first))  # the callee inlined into the caller
     if not where.hosts():
         raise PhaseError(
             f"{t.caller} never calls {t.callee} directly in reachable code (or the call was removed): "

@@ -17,10 +17,12 @@ from typing import Any
 
 from ..errors import PhaseError
 from ..facts.schema import Facts
+from ..module import is_libc
 from ..syscalls import name_of
 from .analyze import Analysis
 from .asm_model import NativeFunction
 from .phases import Transition, _Program, _sites_after, phase_reach
+from .policy import allowed_syscalls
 
 MAX_CANDIDATES = 48
 
@@ -50,9 +52,15 @@ class Suggestion:
         }
 
 
-def candidates(program: _Program, root: str = "main") -> list[Transition]:
-    """Transitions that run once on the main path, in program order (see the module docstring)."""
+def candidates(program: _Program, libc: set[str] | None = None, root: str = "main") -> list[Transition]:
+    """Transitions that run once on the main path, in program order (see the module docstring).
+    With ``libc`` (its symbol names), calls into libc are not candidates: the work is the
+    program's."""
     facts = program.facts
+
+    def ours(name: str) -> bool:
+        return libc is None or not is_libc(name, libc)
+
     fn = facts.functions.get(root)
     if fn is None or not fn.sites:
         return []
@@ -66,11 +74,14 @@ def candidates(program: _Program, root: str = "main") -> list[Transition]:
 
     once: list[str] = []
     for index, site in enumerate(fn.sites):
-        for chain in fn.block_inlined.get(site.block, ()):
-            add(Transition(entry=chain[-1]))  # code inlined straight into main
+        for chain, _first in fn.block_inlined.get(site.block, ()):
+            if ours(chain[-1]):
+                add(Transition(entry=chain[-1]))  # code inlined straight into main
         if site.kind != "c" or site.inlined or index in _sites_after(fn, [index]):
             continue  # a call through a pointer, from inlined code, or inside a loop
         callee = fn.calls[site.refs[0]].callee
+        if not ours(callee):
+            continue
         add(Transition(caller=root, callee=callee))
         callers = program.direct_callers.get(callee, [])
         if len(callers) == 1 and callee in facts.functions and facts.functions[callee].sites:
@@ -78,8 +89,9 @@ def candidates(program: _Program, root: str = "main") -> list[Transition]:
     for name in once:
         inner = facts.functions[name]
         for index, site in enumerate(inner.sites):
-            if site.kind == "c" and not site.inlined and index not in _sites_after(inner, [index]):
-                add(Transition(caller=name, callee=inner.calls[site.refs[0]].callee))
+            callee = inner.calls[site.refs[0]].callee if site.kind == "c" else ""
+            if callee and ours(callee) and not site.inlined and index not in _sites_after(inner, [index]):
+                add(Transition(caller=name, callee=callee))
     if len(found) > MAX_CANDIDATES:  # spread evenly over the main path
         step = len(found) / MAX_CANDIDATES
         found = [found[int(i * step)] for i in range(MAX_CANDIDATES)]
@@ -87,19 +99,19 @@ def candidates(program: _Program, root: str = "main") -> list[Transition]:
 
 
 def suggest_transitions(
-    facts: Facts, natives: dict[str, NativeFunction], whole: Analysis, count: int = 5
+    facts: Facts, natives: dict[str, NativeFunction], whole: Analysis, count: int = 5, libc: set[str] | None = None
 ) -> list[Suggestion]:
     """The ``count`` best single transitions by score (see the module docstring)."""
     program = _Program(facts, natives, whole)
-    whole_allowed = set(whole.syscalls.sites)
+    whole_allowed = set(allowed_syscalls(whole.syscalls))
     total = max(1, len(whole.reachable))
     scored: list[tuple[float, int, Suggestion]] = []
-    for order, t in enumerate(candidates(program)):
+    for order, t in enumerate(candidates(program, libc)):
         try:
             reach = phase_reach(program, t)
         except PhaseError:
             continue
-        allowed = frozenset(reach.syscalls.sites)
+        allowed = frozenset(allowed_syscalls(reach.syscalls))
         if reach.syscalls.unresolved:
             continue
         work = len(reach.reachable | set(reach.partial)) / total

@@ -21,6 +21,7 @@ from ..analysis.callgraph import IndirectMode
 from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
 from ..analysis.suggest import Suggestion, suggest_transitions
 from ..facts.extract import load_facts
+from ..module import libc_names
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
 
 FORMAT = "cc-sandbox-phasecut"
@@ -128,7 +129,7 @@ def phasecut(target: Path, transitions: tuple[str, ...], suggest: bool, count: i
     natives = load_asm_model()
     whole = analyze(facts, natives, IndirectMode(mode))
     if suggest:
-        found = suggest_transitions(facts, natives, whole, count)
+        found = suggest_transitions(facts, natives, whole, count, libc_names())
         if as_json:
             click.echo(json.dumps([s.to_json() for s in found], indent=2))
         else:

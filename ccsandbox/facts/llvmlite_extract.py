@@ -56,7 +56,7 @@ class _Function:
     field_stores: set[tuple[str, str]] = field(default_factory=set)
     blocks: list[list[int]] = field(default_factory=list)
     sites: list[_Site] = field(default_factory=list)
-    block_inlined: dict[int, set[tuple[str, ...]]] = field(default_factory=dict)
+    block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
 
 
 @dataclass
@@ -182,7 +182,7 @@ class _Collector:
                     continue  # debug records (metadata, not uses)
                 chain = self.m.debug.inlined_chain(stripped) if "!dbg " in stripped else []
                 if chain:
-                    fn.block_inlined.setdefault(number, set()).add(tuple(chain))
+                    fn.block_inlined.setdefault(number, {}).setdefault(tuple(chain), len(fn.sites))
                 instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
                 callee = callee_of_call(instr)
                 self._uses(fn, instr, callee)
@@ -394,7 +394,8 @@ def _order_json(fn: _Function, out: dict[str, Any], chains: dict[tuple[str, ...]
     order: dict[str, Any] = {"blocks": fn.blocks}
     if fn.block_inlined:
         order["block_inlined"] = {
-            str(b): sorted(chains[c] for c in fn.block_inlined[b]) for b in sorted(fn.block_inlined)
+            str(b): sorted([chains[c], first] for c, first in fn.block_inlined[b].items())
+            for b in sorted(fn.block_inlined)
         }
     if sites:
         order["sites"] = sites

@@ -76,7 +76,8 @@ class FunctionFacts:
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
     blocks: tuple[tuple[int, ...], ...] = ()  # successors of each basic block (0 is the entry)
     sites: tuple[Site, ...] = ()  # sites in block and instruction order
-    block_inlined: dict[int, tuple[tuple[str, ...], ...]] = field(default_factory=dict)  # block -> chains
+    #: block -> (inlined-at chain, index of the first site not before the chain's code in the block)
+    block_inlined: dict[int, tuple[tuple[tuple[str, ...], int], ...]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -132,7 +133,7 @@ def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFac
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
         blocks=tuple(map(tuple, raw.get("blocks", ()))),
         sites=_sites(raw, chains),
-        block_inlined={int(b): tuple(chains[i] for i in c) for b, c in raw["block_inlined"].items()}
+        block_inlined={int(b): tuple((chains[i], int(f)) for i, f in c) for b, c in raw["block_inlined"].items()}
         if "block_inlined" in raw
         else {},
     )

@@ -74,7 +74,8 @@ struct FunctionFacts {
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
   std::vector<std::vector<unsigned>> Blocks;  // order facts: successors of each block (sorted)
   std::vector<SiteFact> Sites;                // order facts: the sites, in block/instruction order
-  std::map<unsigned, std::set<std::vector<std::string>>> BlockInlined;  // block -> inlined-at chains in it
+  // block -> inlined-at chain in it -> index of the first site not before the chain's first instruction
+  std::map<unsigned, std::map<std::vector<std::string>, unsigned>> BlockInlined;
 };
 
 struct ModuleFacts {

@@ -53,7 +53,7 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
     for (Instruction &I : BB) {
       std::vector<std::string> Chain = inlinedChain(I);
       if (!Chain.empty())
-        FF.BlockInlined[Number[&BB]].insert(Chain);
+        FF.BlockInlined[Number[&BB]].emplace(Chain, Sites.size());
       auto *CB = dyn_cast<CallBase>(&I);
       if (!CB)
         continue;
@@ -95,8 +95,8 @@ template <typename T> std::map<T, int64_t> indexOf(const std::set<T> &S) {
 ChainIndex ccsandbox::inlinedChains(const ModuleFacts &Facts) {
   ChainIndex Chains;
   for (const FunctionFacts &FF : Facts.Functions) {
-    for (const auto &[Block, Set] : FF.BlockInlined)
-      for (const auto &Chain : Set)
+    for (const auto &[Block, InBlock] : FF.BlockInlined)
+      for (const auto &[Chain, First] : InBlock)
         Chains.emplace(Chain, 0);
     for (const SiteFact &S : FF.Sites)
       if (!S.Inlined.empty())
@@ -126,8 +126,11 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF, const
     J.attributeObject("block_inlined", [&] {
       for (const auto &[Block, Set] : FF.BlockInlined)
         J.attributeArray(std::to_string(Block), [&] {
-          for (const auto &Chain : Set)   // a set: the indexes come out sorted
-            J.value(Index.at(Chain));
+          for (const auto &[Chain, First] : Set)   // sorted by chain, so by chain index
+            J.array([&] {
+              J.value(Index.at(Chain));
+              J.value(static_cast<int64_t>(First));
+            });
         });
     });
   if (FF.Sites.empty())

@@ -70,7 +70,7 @@ def program(debug: bool = True, **functions: Any) -> Any:
     for name, f in functions.items():
         f = dict(f)
         if "block_inlined" in f:
-            f["block_inlined"] = {b: [index[n] for n in names] for b, names in f["block_inlined"].items()}
+            f["block_inlined"] = {b: [[index[n], 0] for n in names] for b, names in f["block_inlined"].items()}
         out.append({"name": name, "linkage": "internal", **f})
     return parse_facts(
         {
