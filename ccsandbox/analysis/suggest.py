@@ -5,9 +5,10 @@ main:F``), code LTO inlined straight into ``main`` (``--entry F``, found through
 one level down, the call sites outside loops of functions that ``main`` calls exactly once.
 
 A later point always blocks at least as much, so "most blocked" alone would pick the last call
-before ``exit``. Each candidate is scored by what it removes weighted by how much of the program
-can still run after it (the share of the reachable functions that the phase keeps): the best
-point ends a long set-up and still has the work ahead of it. Ties go to the earlier point.
+before ``exit``. The work of a program is in loops (serving, reading statements, listing
+directories), so a candidate's score is what it removes times the share of loop sites of the
+program's own code still ahead of it (relative to the candidate with the most); ties go to the
+earlier point: the end of set-up with the work still ahead.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..module import is_libc
 from ..syscalls import name_of
 from .analyze import Analysis
 from .asm_model import NativeFunction
-from .phases import Transition, _Program, _sites_after, phase_reach
+from .phases import PhaseReach, Transition, _Program, _sites_after, phase_reach
 from .policy import allowed_syscalls
 
 MAX_CANDIDATES = 48
@@ -33,7 +34,7 @@ __all__ = ["Suggestion", "candidates", "suggest_transitions"]
 class Suggestion:
     transition: Transition
     allowed: frozenset[int]  # what the phase after it allows (without later transitions)
-    work: float  # share of the reachable functions that can still run after it
+    work: int  # sites in loops of the program's own code still ahead of it
     score: float
 
     @property
@@ -47,7 +48,7 @@ class Suggestion:
             "flag": self.flag,
             "allowed_count": len(self.allowed),
             "allowed": [{"nr": nr, "name": name_of(nr)} for nr in sorted(self.allowed)],
-            "work": round(self.work, 3),
+            "loop_sites_ahead": self.work,
             "score": round(self.score, 3),
         }
 
@@ -72,11 +73,15 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
             seen.add(t)
             found.append(t)
 
+    inlined_from = {b: [c[-1] for c, _ in chains if ours(c[-1])] for b, chains in fn.block_inlined.items()}
+    blocks_done: set[int] = set()
     once: list[str] = []
     for index, site in enumerate(fn.sites):
-        for chain, _first in fn.block_inlined.get(site.block, ()):
-            if ours(chain[-1]):
-                add(Transition(entry=chain[-1]))  # code inlined straight into main
+        for block in range(min(blocks_done | {site.block}), site.block + 1):
+            if block not in blocks_done:
+                blocks_done.add(block)
+                for name in inlined_from.get(block, ()):
+                    add(Transition(entry=name))  # code inlined straight into main
         if site.kind != "c" or site.inlined or index in _sites_after(fn, [index]):
             continue  # a call through a pointer, from inlined code, or inside a loop
         callee = fn.calls[site.refs[0]].callee
@@ -98,15 +103,35 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
     return found
 
 
+def _loops_ahead(program: _Program, reach: PhaseReach, libc: set[str] | None) -> int:
+    """Sites inside loops of the program's own code that can still run after the transition:
+    in the entry function, or in the rest of the program's functions on the stack. Serving,
+    reading statements or listing directories happens in loops: a point with none ahead has
+    the work behind it."""
+    facts = program.facts
+    count = 0
+    hosts: list[tuple[str, frozenset[int] | None]] = [
+        (n, None) for n, why in reach.seeds.items() if why.startswith("entered at")
+    ]
+    hosts += [(h, i) for h, i in reach.partial.items() if libc is None or not is_libc(h, libc)]
+    for host, indexes in hosts:
+        fn = facts.functions.get(host)
+        if fn is None:
+            continue
+        for index in range(len(fn.sites)) if indexes is None else indexes:
+            if index in _sites_after(fn, [index]):
+                count += 1
+    return count
+
+
 def suggest_transitions(
     facts: Facts, natives: dict[str, NativeFunction], whole: Analysis, count: int = 5, libc: set[str] | None = None
 ) -> list[Suggestion]:
     """The ``count`` best single transitions by score (see the module docstring)."""
     program = _Program(facts, natives, whole)
     whole_allowed = set(allowed_syscalls(whole.syscalls))
-    total = max(1, len(whole.reachable))
-    scored: list[tuple[float, int, Suggestion]] = []
-    for order, t in enumerate(candidates(program, libc)):
+    evaluated: list[tuple[Transition, frozenset[int], int]] = []
+    for t in candidates(program, libc):
         try:
             reach = phase_reach(program, t)
         except PhaseError:
@@ -114,9 +139,12 @@ def suggest_transitions(
         allowed = frozenset(allowed_syscalls(reach.syscalls))
         if reach.syscalls.unresolved:
             continue
-        work = len(reach.reachable | set(reach.partial)) / total
+        evaluated.append((t, allowed, _loops_ahead(program, reach, libc)))
+    most = max([loops for _, _, loops in evaluated] + [1])
+    scored: list[tuple[float, int, Suggestion]] = []
+    for order, (t, allowed, loops) in enumerate(evaluated):
         removed = len(whole_allowed - allowed)
-        suggestion = Suggestion(t, allowed, work, removed * work)
+        suggestion = Suggestion(t, allowed, loops, removed * max(loops, 1) / most)
         scored.append((-suggestion.score, order, suggestion))
     scored.sort(key=lambda item: (item[0], item[1]))
     return [s for _, _, s in scored[:count]]

@@ -82,9 +82,9 @@ def _render(doc: dict[str, Any]) -> str:
 
 
 def _render_suggestions(program: str, found: list[Suggestion], whole: int, seconds: float) -> str:
-    lines = [f"program     {program}", f"whole       {whole} allowed", "rank  allowed  removed  work  transition"]
+    lines = [f"program     {program}", f"whole       {whole} allowed", "rank  allowed  removed  loops  transition"]
     for rank, s in enumerate(found, start=1):
-        lines.append(f"{rank:>4}  {len(s.allowed):>7}  {whole - len(s.allowed):>7}  {s.work:>4.0%}  {s.flag}")
+        lines.append(f"{rank:>4}  {len(s.allowed):>7}  {whole - len(s.allowed):>7}  {s.work:>5}  {s.flag}")
         lines.append("      " + " ".join(f"{name_of(nr)}" for nr in sorted(s.allowed)))
     lines.append(f"analysis    {seconds:.2f} s")
     return "\n".join(lines)
