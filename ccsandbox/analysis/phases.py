@@ -367,9 +367,13 @@ def phase_reach(
     # continuations: every function that can be on the stack resumes after its call
     on_stack: set[str] = set(hosts)
     in_progress: dict[str, set[int]] = defaultdict(set)  # caller -> its call sites on the stack
+    # when T first runs, F has not run yet: only code reachable without entering F is on the stack
+    before = program.descendants(program.whole.roots, skip=frozenset(whole_entries)) if whole_entries else None
     while hosts:
         target = hosts.popleft()
         for caller, index in program.callers(target):
+            if before is not None and caller not in before:
+                continue  # only runs inside F (e.g. a callback F passes on): not there at its first entry
             if index is None:
                 seeds.setdefault(caller, f"assembly that calls {target} (on the stack at {t})")
             else:
