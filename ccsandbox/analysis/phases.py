@@ -395,9 +395,10 @@ def phase_reach(
             seeds.setdefault(node, "thread start routines: a thread started before the transition keeps running")
     # T inside a thread or a handler: the rest of the program may be anywhere
     start = where.hosts()
-    from_base = program.descendants(program.base_roots, skip=done_markers)
-    in_thread = bool(start & program.descendants(threads, skip=done_markers))
-    in_handler = bool(start & program.descendants(program.handlers, skip=done_markers))
+    done = done_markers - start  # the transition's own marker is reached like any function
+    from_base = program.descendants(program.base_roots, skip=done)
+    in_thread = bool(start & program.descendants(threads, skip=done))
+    in_handler = bool(start & program.descendants(program.handlers, skip=done))
     if in_handler and not in_thread and not (start & from_base):
         raise PhaseError(f"the transition {t} is only reached inside a signal handler: a phase cannot begin there")
     if in_thread or in_handler:

@@ -263,3 +263,15 @@ def test_suggestions_prefer_the_end_of_set_up_with_the_work_still_ahead() -> Non
 
     best = suggest_transitions(facts, MODEL, analyze(facts, MODEL), 1)[0]
     assert best.transition == Transition(caller="main", callee="serve")
+
+
+def test_a_marker_reached_by_a_thread_keeps_the_whole_program() -> None:
+    facts = program(
+        main=straight("#2", "spawn", "#5"),
+        spawn=straight("__clone"),
+        __clone={"type": "i32 (ptr, ptr, i32, ptr, ...)", "declaration": True},
+        thread_main=straight("__cc_sandbox_phase_1", "#0", type_="i32 (ptr)", taken="any"),
+        __cc_sandbox_phase_1=straight("#317"),
+    )
+    result = analyze_phases(facts, [Transition(entry="__cc_sandbox_phase_1")], natives=MODEL)
+    assert {0, 2, 5} <= set(result.reaches[0].syscalls.sites)
