@@ -519,13 +519,57 @@ def analyze_phases(
 # -- why is a syscall allowed in a phase ----------------------------------------------------------
 
 
+def _suppliers(program: _Program, reach: PhaseReach) -> dict[int, set[str]]:
+    """Per number, the functions of the phase that pass it as a constant to a wrapper (a
+    function whose parameter becomes a syscall number, e.g. ``syscall()``): for a wrapper's
+    numbers, the chain worth showing ends there, not at the wrapper's own site."""
+    facts = program.facts
+    wrapper_params: dict[str, set[int]] = defaultdict(set)
+    for name, native in program.natives.items():
+        if native.syscall_param is not None:
+            wrapper_params[name].add(native.syscall_param)
+    for name, fn in facts.functions.items():
+        wrapper_params[name].update(
+            int(v[1:]) for v in fn.syscalls if isinstance(v, str) and v[1:].isdigit() and v[0] == "p"
+        )
+    changed = True
+    while changed:  # a parameter passed on to a wrapper's number parameter makes a wrapper too
+        changed = False
+        for name, fn in facts.functions.items():
+            for call in fn.calls:
+                for index, value in call.args:
+                    if index in wrapper_params.get(call.callee, ()) and isinstance(value, str) and value[1:].isdigit():
+                        param = int(value[1:])
+                        if param not in wrapper_params[name]:
+                            wrapper_params[name].add(param)
+                            changed = True
+    live: dict[str, list[CallSite]] = {
+        n: list(facts.functions[n].calls) for n in reach.reachable if n in facts.functions
+    }
+    for host, indexes in reach.partial.items():
+        fn = facts.functions[host]
+        live[host] = [fn.calls[fn.sites[i].refs[0]] for i in indexes if fn.sites[i].kind == "c"]
+    found: dict[int, set[str]] = defaultdict(set)
+    for name, calls in live.items():
+        for call in calls:
+            for index, value in call.args:
+                if isinstance(value, int) and index in wrapper_params.get(call.callee, ()):
+                    found[value].add(name)
+    return {nr: names for nr, names in found.items() if nr in reach.syscalls.sites}
+
+
 def _reach_view(program: _Program, reach: PhaseReach) -> Analysis:
     """The phase as an :class:`Analysis` for :func:`explain_chain`: the remaining part of each
     partial function becomes a root node ``"F (after T)"`` with edges to its remaining calls."""
     graph: nx.DiGraph = program.graph.subgraph(
         set(reach.reachable) | {n for n in program.graph if is_dispatch(n)}
     ).copy()
-    roots = {name: why for name, why in reach.seeds.items() if name in graph}
+    roots = {name: why for name, why in reach.seeds.items() if name in graph and not is_dispatch(name)}
+    for name, why in reach.seeds.items():  # a pointer call as a root: name who makes it
+        if is_dispatch(name) and name in graph and why.startswith("thread"):
+            node = f"{THREAD_ENTRY} (a thread started before {reach.transition})"
+            roots[node] = why
+            graph.add_edge(node, name, kind="indirect")
     rename: dict[str, str] = {}
     for host, indexes in reach.partial.items():
         node = f"{host} (after {reach.transition})"
@@ -540,11 +584,13 @@ def _reach_view(program: _Program, reach: PhaseReach) -> Analysis:
                 graph.add_edge(node, program.dispatch_of(host, index), kind="indirect")
         graph.add_node(node)
     sites = {nr: tuple(rename.get(n, n) for n in names) for nr, names in reach.syscalls.sites.items()}
+    for nr, names in _suppliers(program, reach).items():  # the caller that chose the number
+        sites[nr] = tuple(sorted({rename.get(n, n) for n in names}))
     found = SyscallSet(sites=sites, unresolved=reach.syscalls.unresolved)
     return Analysis(
         call_graph=replace(program.whole.call_graph, graph=graph),
         roots=roots,
-        reachable=frozenset(reach.reachable | set(rename.values())),
+        reachable=frozenset(reach.reachable | set(rename.values()) | set(roots)),
         syscalls=found,
     )
 
