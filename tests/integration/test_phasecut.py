@@ -101,3 +101,16 @@ def test_suggest_ranks_the_end_of_set_up(rules: Path, cc_sandbox: str, tool_env:
     found = json.loads(done.stdout)
     assert 1 <= len(found) <= 3 and all(s["allowed_count"] > 0 for s in found)
     assert found[0]["transition"] in ("work", "main:work"), found[0]
+
+
+def test_two_transitions_in_order_each_cover_what_the_tracer_sees(
+    rules: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    doc = _phasecut(cc_sandbox, tool_env, "--entry", "work", "--at", "main:__pthread_join", str(rules))
+    assert doc["transitions"] == ["work", "main:__pthread_join"]
+    allowed = [{a["name"] for a in phase["allowed"]} for phase in doc["phases"]]
+    assert allowed[0] >= allowed[1] >= allowed[2] and "getuid" in allowed[1] - allowed[2]
+    trace = run_trace([str(rules)], ["work", "__pthread_join"])
+    record = next(p for p in trace.programs if Path(p.image).name == "phase_rules")
+    for traced, static in list(zip(trace.phase_report(record), allowed, strict=True))[1:]:
+        assert set(traced["syscalls"]) <= static, f"phase {traced['phase']}: {set(traced['syscalls']) - static}"
