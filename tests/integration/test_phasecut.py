@@ -114,3 +114,12 @@ def test_two_transitions_in_order_each_cover_what_the_tracer_sees(
     record = next(p for p in trace.programs if Path(p.image).name == "phase_rules")
     for traced, static in list(zip(trace.phase_report(record), allowed, strict=True))[1:]:
         assert set(traced["syscalls"]) <= static, f"phase {traced['phase']}: {set(traced['syscalls']) - static}"
+
+
+def test_a_transition_reached_first_by_a_thread_keeps_what_main_still_does(
+    tmp_path: Path, cc_sandbox: str, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    binary = _build("phase_thread.c", tmp_path / "phase_thread", cc_sandbox_cc, tool_env)
+    doc = _phasecut(cc_sandbox, tool_env, "--entry", "work", str(binary))
+    zero, one = ({a["name"] for a in phase["allowed"]} for phase in doc["phases"])
+    assert {"getpid", "clone"} <= one and one == zero, "main may be anywhere in its set-up"
