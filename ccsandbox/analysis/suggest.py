@@ -6,9 +6,9 @@ one level down, the call sites outside loops of functions that ``main`` calls ex
 
 A later point always blocks at least as much, so "most blocked" alone would pick the last call
 before ``exit``. The work of a program is in loops (serving, reading statements, listing
-directories), so a candidate's score is what it removes times the share of loop sites of the
-program's own code still ahead of it (relative to the candidate with the most); ties go to the
-earlier point: the end of set-up with the work still ahead.
+directories), so a candidate's score is what it removes times the work of the loops of the program's own code
+still ahead of it (the functions those loops reach, relative to the candidate with the most);
+ties go to the earlier point: the end of set-up with the work still ahead.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from ..module import is_libc
 from ..syscalls import name_of
 from .analyze import Analysis
 from .asm_model import NativeFunction
+from .callgraph import is_dispatch
 from .phases import PhaseReach, Transition, _Program, _sites_after, phase_reach
 from .policy import allowed_syscalls
 
@@ -34,7 +35,7 @@ __all__ = ["Suggestion", "candidates", "suggest_transitions"]
 class Suggestion:
     transition: Transition
     allowed: frozenset[int]  # what the phase after it allows (without later transitions)
-    work: int  # sites in loops of the program's own code still ahead of it
+    work: int  # functions the loops of the program's own code still ahead of it reach
     score: float
 
     @property
@@ -48,7 +49,7 @@ class Suggestion:
             "flag": self.flag,
             "allowed_count": len(self.allowed),
             "allowed": [{"nr": nr, "name": name_of(nr)} for nr in sorted(self.allowed)],
-            "loop_sites_ahead": self.work,
+            "loop_work_ahead": self.work,
             "score": round(self.score, 3),
         }
 
@@ -104,12 +105,13 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
 
 
 def _loops_ahead(program: _Program, reach: PhaseReach, libc: set[str] | None) -> int:
-    """Sites inside loops of the program's own code that can still run after the transition:
-    in the entry function, or in the rest of the program's functions on the stack. Serving,
-    reading statements or listing directories happens in loops: a point with none ahead has
-    the work behind it."""
+    """How much work the loops of the program's own code that can still run after the
+    transition do: the program's functions (not libc's) reachable from the calls inside those loops (in the entry
+    function, or in the rest of the program's functions on the stack). Serving, reading
+    statements or listing directories happens in a loop that reaches most of the program; the
+    loops of set-up helpers reach little, and a point with no loop ahead has the work behind it."""
     facts = program.facts
-    count = 0
+    seeds: set[str] = set()
     hosts: list[tuple[str, frozenset[int] | None]] = [
         (n, None) for n, why in reach.seeds.items() if why.startswith("entered at")
     ]
@@ -119,9 +121,11 @@ def _loops_ahead(program: _Program, reach: PhaseReach, libc: set[str] | None) ->
         if fn is None:
             continue
         for index in range(len(fn.sites)) if indexes is None else indexes:
-            if index in _sites_after(fn, [index]):
-                count += 1
-    return count
+            site = fn.sites[index]
+            if site.kind == "s" or index not in _sites_after(fn, [index]):
+                continue
+            seeds.add(fn.calls[site.refs[0]].callee if site.kind == "c" else program.dispatch_of(host, index))
+    return sum(1 for n in program.descendants(seeds) if not is_dispatch(n) and (libc is None or not is_libc(n, libc)))
 
 
 def suggest_transitions(
