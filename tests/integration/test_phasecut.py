@@ -123,3 +123,13 @@ def test_a_transition_reached_first_by_a_thread_keeps_what_main_still_does(
     doc = _phasecut(cc_sandbox, tool_env, "--entry", "work", str(binary))
     zero, one = ({a["name"] for a in phase["allowed"]} for phase in doc["phases"])
     assert {"getpid", "clone"} <= one and one == zero, "main may be anywhere in its set-up"
+
+
+def test_facts_of_an_older_format_beside_a_binary_are_rebuilt_from_its_module(
+    rules: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    sidecar = Path(f"{rules}.facts")
+    old = json.loads(sidecar.read_text()) | {"version": 1}
+    sidecar.write_text(json.dumps(old))
+    assert _phasecut(cc_sandbox, tool_env, "--entry", "work", str(rules))["phases"][1]["allowed_count"] > 0
+    _one_line_error(run([cc_sandbox, "phasecut", "--entry", "work", str(sidecar)], tool_env), "version 1")
