@@ -162,6 +162,16 @@ def _sites_after(fn: FunctionFacts, starts: Iterable[int], points: Iterable[tupl
     return found
 
 
+#: A longjmp after the transition can return into any setjmp of a function still on the stack,
+#: however early in the function: its code after the setjmp runs again.
+SETJMP = frozenset({"setjmp", "_setjmp", "__setjmp", "sigsetjmp", "__sigsetjmp"})
+
+
+def _setjmp_sites(fn: FunctionFacts) -> set[int]:
+    """Sites of ``fn`` that call setjmp (a longjmp may resume right after them)."""
+    return {i for i, s in enumerate(fn.sites) if s.kind == "c" and fn.calls[s.refs[0]].callee in SETJMP}
+
+
 class _Program:
     """The whole-program analysis plus the indexes the phase walk needs (built once)."""
 
@@ -363,7 +373,8 @@ def phase_reach(
             seeds[name] = f"entered at the transition {t}"
     for host in where.hosts() - whole_entries:
         indexes, blocks = where.sites.get(host, set()), where.blocks.get(host, set())
-        partial[host] |= indexes | _sites_after(facts.functions[host], indexes, blocks)
+        fn = facts.functions[host]
+        partial[host] |= indexes | _sites_after(fn, indexes | _setjmp_sites(fn), blocks)
     # continuations: every function that can be on the stack resumes after its call
     on_stack: set[str] = set(hosts)
     in_progress: dict[str, set[int]] = defaultdict(set)  # caller -> its call sites on the stack
@@ -382,7 +393,7 @@ def phase_reach(
                 on_stack.add(caller)
                 hosts.append(caller)
     for caller, indexes in in_progress.items():
-        partial[caller] |= _sites_after(facts.functions[caller], indexes)
+        partial[caller] |= _sites_after(facts.functions[caller], indexes | _setjmp_sites(facts.functions[caller]))
     # code that runs at any time
     for name in facts.dtors:
         seeds.setdefault(name, "destructor (.fini_array): runs at exit")

@@ -275,3 +275,12 @@ def test_a_marker_reached_by_a_thread_keeps_the_whole_program() -> None:
     )
     result = analyze_phases(facts, [Transition(entry="__cc_sandbox_phase_1")], natives=MODEL)
     assert {0, 2, 5} <= set(result.reaches[0].syscalls.sites)
+
+
+def test_a_longjmp_back_into_a_caller_reruns_what_follows_its_setjmp() -> None:
+    facts = program(
+        main=straight("#2", "setjmp", "#9", "worker", "#3"),
+        setjmp={"type": "i32 (ptr)", "declaration": True},
+        worker=straight("#0"),
+    )
+    assert phases(facts, "worker") == [{0, 3, 9}], "error recovery after setjmp runs again"
