@@ -8,8 +8,9 @@ once T has executed for the first time, in any thread. The set is built from sou
    CALLER after it).
 2. **Continuations.** Every function that can be on the stack when T runs (the callers of F,
    their callers, ... up to the roots) resumes after its call returns: the sites that can run
-   after that call site in the function's block graph (facts version 2), loops included. Walking
-   up through musl's ``exit(main(...))`` gives the exit paths (atexit handlers, ``.fini_array``).
+   after that call site in the function's block graph (facts version 2), loops included, and
+   after any ``setjmp`` it called (a ``longjmp`` may return there). Walking up through musl's
+   ``exit(main(...))`` gives the exit paths (atexit handlers, ``.fini_array``).
 3. **Code that runs at any time.** Destructors, signal handlers (when ``rt_sigaction`` is
    reachable; a handler installed in set-up fires later), and the start routines of threads
    (a thread started before T keeps running after it).
