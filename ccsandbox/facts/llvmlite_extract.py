@@ -190,8 +190,10 @@ class _Collector:
                     self._call(fn, defs, instr)
                     self._site(fn, defs, instr, number)
                     self._passed(instr)
+        succ = successors(blocks)
+        fn.block_inlined = _starts(fn.block_inlined, succ)
         if fn.sites or fn.block_inlined:
-            fn.blocks = successors(blocks)
+            fn.blocks = succ
 
     def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
         """Record the call as a site in order, with what it alone contributes."""
@@ -335,6 +337,23 @@ class _Collector:
                     operands = ""
                 tokens |= set(re.sub(r"[^A-Za-z0-9_.$]", " ", operands).split())
         return [name for name in self.m.functions if name in tokens]
+
+
+def _starts(
+    block_inlined: dict[int, dict[tuple[str, ...], int]], succ: list[list[int]]
+) -> dict[int, dict[tuple[str, ...], int]]:
+    """Keep a chain only where its code can start: in the entry block, or in a block with a
+    predecessor that has none of it (as passes/lib/OrderFacts.cpp)."""
+    preds: dict[int, set[int]] = defaultdict(set)
+    for block, targets in enumerate(succ):
+        for target in targets:
+            preds[target].add(block)
+    starts: dict[int, dict[tuple[str, ...], int]] = {}
+    for block, chains in block_inlined.items():
+        for chain, first in chains.items():
+            if block == 0 or any(chain not in block_inlined.get(p, {}) for p in preds[block]):
+                starts.setdefault(block, {})[chain] = first
+    return starts
 
 
 def _chain_table(functions: list[_Function]) -> dict[tuple[str, ...], int]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -74,10 +75,58 @@ class FunctionFacts:
     refs: tuple[str, ...] = ()
     field_stores: tuple[tuple[str, str], ...] = ()  # (field, function or "?")
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
-    blocks: tuple[tuple[int, ...], ...] = ()  # successors of each basic block (0 is the entry)
-    sites: tuple[Site, ...] = ()  # sites in block and instruction order
-    #: block -> (inlined-at chain, index of the first site not before the chain's code in the block)
-    block_inlined: dict[int, tuple[tuple[tuple[str, ...], int], ...]] = field(default_factory=dict)
+    order: Order = field(default_factory=lambda: Order({}, []), compare=False, repr=False)
+
+    @property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        """Successors of each basic block (0 is the entry)."""
+        return self.order.blocks
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Sites in block and instruction order."""
+        return self.order.sites
+
+    @property
+    def block_inlined(self) -> dict[int, tuple[tuple[tuple[str, ...], int], ...]]:
+        """Block -> (inlined-at chain, index of the first site not before the chain's code)."""
+        return self.order.block_inlined
+
+
+class Order:
+    """A function's order facts (version 2), decoded on first use: only the phase analysis
+    needs them, and decoding redis' ~30k sites and ~70k blocks would double every load."""
+
+    def __init__(self, raw: dict[str, Any], chains: list[tuple[str, ...]]) -> None:
+        self._raw = raw
+        self._chains = chains
+
+    def _malformed(self, err: Exception) -> FactsFormatError:
+        return FactsFormatError(f"the order facts of {self._raw.get('name')} are malformed: {type(err).__name__} {err}")
+
+    @cached_property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        try:
+            return tuple(map(tuple, self._raw.get("blocks", ())))
+        except TypeError as err:
+            raise self._malformed(err) from None
+
+    @cached_property
+    def sites(self) -> tuple[Site, ...]:
+        try:
+            return _sites(self._raw, self._chains)
+        except (IndexError, TypeError, ValueError) as err:
+            raise self._malformed(err) from None
+
+    @cached_property
+    def block_inlined(self) -> dict[int, tuple[tuple[tuple[str, ...], int], ...]]:
+        try:
+            return {
+                int(b): tuple((self._chains[i], int(f)) for i, f in c)
+                for b, c in self._raw.get("block_inlined", {}).items()
+            }
+        except (IndexError, TypeError, ValueError) as err:
+            raise self._malformed(err) from None
 
 
 @dataclass(frozen=True)
@@ -131,11 +180,7 @@ def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFac
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
-        blocks=tuple(map(tuple, raw.get("blocks", ()))),
-        sites=_sites(raw, chains),
-        block_inlined={int(b): tuple((chains[i], int(f)) for i, f in c) for b, c in raw["block_inlined"].items()}
-        if "block_inlined" in raw
-        else {},
+        order=Order(raw, chains),
     )
 
 

@@ -77,6 +77,25 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
       Sites.push_back(std::move(Site));
     }
   }
+  // Keep a chain only where its code can start: in the entry block, or in a block with a
+  // predecessor that has none of it. The first instruction of an inlined function to run is in
+  // such a block (the block before it on the path ran none of it), and this keeps the facts small.
+  std::vector<const BasicBlock *> ByNumber(Number.size());
+  for (const auto &[BB, N] : Number)
+    ByNumber[N] = BB;
+  std::map<unsigned, std::map<std::vector<std::string>, unsigned>> Starts;
+  for (const auto &[Block, InBlock] : FF.BlockInlined)
+    for (const auto &[Chain, First] : InBlock) {
+      bool Start = Block == 0;
+      for (const BasicBlock *Pred : predecessors(ByNumber[Block])) {
+        auto It = FF.BlockInlined.find(Number[Pred]);
+        if (It == FF.BlockInlined.end() || !It->second.count(Chain))
+          Start = true;
+      }
+      if (Start)
+        Starts[Block].emplace(Chain, First);
+    }
+  FF.BlockInlined = std::move(Starts);
   if (Sites.empty() && FF.BlockInlined.empty())
     return;  // nothing to order
   FF.Blocks = std::move(Blocks);
