@@ -49,6 +49,7 @@ from .analyze import Analysis, analyze
 from .asm_model import NativeFunction, load_asm_model
 from .callgraph import IndirectMode, is_dispatch
 from .policy import allowed_syscalls
+from .roots import signal_handler_roots
 from .syscalls import SyscallSet, Unresolved, resolve_syscalls
 
 __all__ = [
@@ -65,7 +66,6 @@ __all__ = [
 #: The runtime's phase markers (toolchain/runtime): ``__cc_sandbox_phase_N`` installs the filter
 #: of phase N at its first entry and does nothing afterwards, so phase N begins when it returns.
 MARKER = re.compile(r"^__cc_sandbox_phase_(\d+)$")
-HANDLER_WHY = "possible signal handler"
 
 #: Functions that only musl's start-up calls through a pointer, provided their address is taken
 #: only where expected: crt1's ``_start_c`` hands ``main`` to ``__libc_start_main``, which (musl
@@ -109,7 +109,8 @@ class Transition:
 class Phase:
     index: int  # 0 = from the filter install at start-up
     allowed: frozenset[int]  # CUMULATIVE: what this phase's filter must allow
-    own: frozenset[int]  # syscalls reachable in this phase alone (before cumulation)
+    own: frozenset[int]  # syscalls reachable in this phase alone (before cumulation); for phase
+    # 0 the whole program's (what only runs before the first transition is not told apart)
     why: Mapping[int, str]  # per allowed nr, a one-line reason
 
 
@@ -182,7 +183,8 @@ class _Program:
         self.whole = whole
         self.graph: nx.DiGraph = whole.call_graph.graph
         self.live = whole.reachable
-        self.handlers = {r for r, why in whole.roots.items() if why.startswith(HANDLER_WHY)}
+        handlers = signal_handler_roots(facts)  # roots only once rt_sigaction is reachable
+        self.handlers = {r for r in whole.roots if r in handlers}
         self.base_roots = {r for r in whole.roots if r not in self.handlers}
         self._by_dispatch: dict[str, dict[str, list[int]]] = {}
         #: functions only the start-up calls through a pointer: no other pointer call enters them
