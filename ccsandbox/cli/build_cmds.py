@@ -10,7 +10,7 @@ import click
 
 from ..build import run_build
 from ..driver.main import run as run_driver
-from ..embed.options import EXEC_MODES, PolicyOptions
+from ..embed.options import EXEC_MODES, UNRESOLVED_MODES, PolicyOptions, unresolved_from_env
 from ..sysroot import load_sysroot
 
 ERRNO_NAMES = {"EPERM": 1, "EACCES": 13, "ENOSYS": 38}
@@ -40,7 +40,8 @@ def _report(links: list[dict[str, object]]) -> None:
         module = Path(str(link["module"]))
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
         click.echo(
-            f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)",
+            f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)"
+            + ("  ALLOW-ALL: UNRESOLVED SYSCALL NUMBERS, ITS FILTER ALLOWS EVERY SYSCALL" if link.get("allow_all") else ""),
             err=True,
         )
 
@@ -85,6 +86,13 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "programs inherit the filter (inherit).",
         ),
         click.option(
+            "--unresolved",
+            type=click.Choice(UNRESOLVED_MODES),
+            default=None,
+            help="A syscall site whose number the analysis cannot know: fail the link (refuse, the default; "
+            "or $CC_SANDBOX_UNRESOLVED), or build a filter that allows every syscall (allow-all).",
+        ),
+        click.option(
             "--exec-allow",
             multiple=True,
             metavar="POLICY",
@@ -98,9 +106,16 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _options(
-    action: str, errno_name: str, no_sandbox: bool, deny: tuple[str, ...], exec_mode: str, exec_allow: tuple[str, ...]
+    action: str,
+    errno_name: str,
+    no_sandbox: bool,
+    deny: tuple[str, ...],
+    exec_mode: str,
+    exec_allow: tuple[str, ...],
+    unresolved: str | None,
 ) -> PolicyOptions:
     return PolicyOptions(
+        unresolved=unresolved or unresolved_from_env(),
         sandbox=not no_sandbox,
         action=action,
         errno=ERRNO_NAMES[errno_name],

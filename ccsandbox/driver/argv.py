@@ -8,6 +8,7 @@ imports nothing: no dataclasses or enum (they pull in ``inspect`` and ``re``, ~3
 from __future__ import annotations
 
 from ..errors import UnsupportedFlagError
+from .refusals import check_input, check_language, check_linker_option, check_option, linker_options
 
 __all__ = ["Invocation", "Mode", "classify"]
 
@@ -67,9 +68,7 @@ COMPILE_ONLY_FLAGS = frozenset({"-c", "-S", "-E", "-M", "-MM", "-fsyntax-only"})
 #: Flags the driver owns at link time; the user's copy is dropped because cc-sandbox always
 #: links static, non-PIE, with lld and its own start files (a static binary is what the
 #: analysis and the embedded filter are about).
-LINK_FLAGS_REPLACED = frozenset(
-    {"-static", "-pie", "-no-pie", "-static-pie", "-nostdlib", "-nostartfiles", "-rdynamic"}
-)
+LINK_FLAGS_REPLACED = frozenset({"-static", "-pie", "-no-pie", "-static-pie", "-rdynamic"})
 LINK_FLAG_PREFIXES_REPLACED = ("-fuse-ld=", "--ld-path=", "-rtlib=", "--rtlib=")
 
 #: Requests for another architecture or ABI: the sysroot is x86_64 musl only.
@@ -127,6 +126,27 @@ def _check_target(arg: str, value: str | None) -> None:
         )
 
 
+def _check_languages(argv: list[str] | tuple[str, ...], preprocess_only: bool) -> None:
+    """Refuse -x for a language other than C, and inputs in another language (by suffix)."""
+    language: str | None = None
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-x" and i + 1 < len(argv):
+            language = argv[i + 1]
+            check_language(language)
+            i += 2
+            continue
+        if arg.startswith("-x") and len(arg) > 2:
+            language = arg[2:]
+            check_language(language)
+        elif arg in FLAGS_WITH_VALUE:
+            i += 1
+        elif not arg.startswith("-"):
+            check_input(arg, language, preprocess_only)
+        i += 1
+
+
 def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
     """Classify a compiler command line (without the program name).
 
@@ -170,6 +190,10 @@ def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
         args.append(arg)
         i += 1
     mode = Mode.COMPILE if compile_only else Mode.LINK if inputs else Mode.INFO
+    _check_languages(argv, preprocess_only="-E" in args or "-M" in args or "-MM" in args)
+    for arg in args:
+        check_option(arg, link=mode is Mode.LINK)
     if mode is Mode.LINK:
+        check_linker_option(linker_options(args))
         args = [a for a in args if a not in LINK_FLAGS_REPLACED and not a.startswith(LINK_FLAG_PREFIXES_REPLACED)]
     return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output)

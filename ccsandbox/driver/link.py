@@ -24,6 +24,7 @@ from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
+from .startup import check_startup
 
 MANIFEST_FORMAT = "cc-sandbox-link"
 MANIFEST_VERSION = 1
@@ -39,6 +40,7 @@ class LinkResult:
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
     notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
+    allow_all: bool = False  # built with --unresolved allow-all: the filter allows every syscall
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -153,6 +155,8 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         if code != 0:
             return code
         natives = _check_staged(sysroot, staged, output)
+        if options.sandbox:
+            check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         document, notes = analyse_and_embed(
@@ -171,4 +175,5 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         facts=facts,
         seconds=seconds,
         notes=tuple(notes),
+        allow_all=bool(document and document.get("allow_all")),
     )

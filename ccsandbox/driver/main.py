@@ -32,7 +32,12 @@ def _log_link(result: LinkResult) -> None:
     log = os.environ.get(LINK_LOG_ENV)
     if not log:
         return
-    entry = {"output": str(result.output), "module": str(result.module), "seconds": round(result.seconds, 3)}
+    entry = {
+        "output": str(result.output),
+        "module": str(result.module),
+        "seconds": round(result.seconds, 3),
+        "allow_all": result.allow_all,
+    }
     with open(log, "a") as stream:
         stream.write(json.dumps(entry) + "\n")
 

@@ -14,14 +14,15 @@ from typing import Any
 from .. import __version__
 from ..analysis.analyze import analyze
 from ..analysis.asm_model import load_asm_model
+from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import read_facts
 from .enforce import enforce
-from .options import PolicyOptions
+from .options import UNRESOLVED_ENV, PolicyOptions
 from .section import write_filter, write_metadata
 
-__all__ = ["analyse_and_embed"]
+__all__ = ["analyse_and_embed", "unresolved_refusal"]
 
 
 def _sha256(path: Path) -> str:
@@ -30,6 +31,18 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def unresolved_refusal(policy: Policy, program: str) -> str:
+    """The one line that fails a link whose policy would allow everything (fail closed)."""
+    first = policy.unresolved[0]
+    more = f" (and {len(policy.unresolved) - 1} more; see `cc-sandbox analyze {program}.bc`)" if len(policy.unresolved) > 1 else ""
+    return (
+        f"{program}: a syscall number the analysis cannot know, in {first.function}: {first.reason}{more}; "
+        "make the number a constant (e.g. syscall(SYS_x) or a switch over SYS_ constants), or accept a "
+        "filter that allows every syscall with --unresolved allow-all (make/build) or "
+        f"{UNRESOLVED_ENV}=allow-all (cc)"
+    )
 
 
 def analyse_and_embed(
@@ -53,9 +66,12 @@ def analyse_and_embed(
     document = policy.to_json()
     notes = []
     if policy.allow_all:
+        if options.sandbox and options.unresolved != "allow-all":
+            raise LinkError(unresolved_refusal(policy, program))
         notes.append(
-            f"{program}: {len(policy.unresolved)} syscall site(s) with unknown numbers; its policy "
-            "allows every syscall (see `cc-sandbox analyze`)"
+            f"{program}: ALLOW-ALL: {len(policy.unresolved)} syscall site(s) with unknown numbers "
+            f"(first: {policy.unresolved[0].function}: {policy.unresolved[0].reason}); "
+            + ("ITS FILTER ALLOWS EVERY SYSCALL" if options.sandbox else "its policy allows every syscall")
         )
     if options.sandbox:
         enforcement = enforce(policy, options, program)
@@ -69,6 +85,7 @@ def analyse_and_embed(
                 "program": program,
                 "module_sha256": _sha256(module),
                 **enforcement.info,
+                **({"unresolved": [f"{u.function}: {u.reason}" for u in policy.unresolved]} if policy.allow_all else {}),
             },
         )
         document["enforcement"] = enforcement.info
