@@ -69,6 +69,7 @@ class Facts:
     ctors: tuple[str, ...] = ()
     dtors: tuple[str, ...] = ()
     module_asm_refs: tuple[str, ...] = ()
+    module_asm_syscalls: tuple[Value, ...] = ()  # sites in file-scope asm under no function label
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -125,6 +126,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             ctors=tuple(obj.get("ctors", [])),
             dtors=tuple(obj.get("dtors", [])),
             module_asm_refs=tuple(obj.get("module_asm_refs", [])),
+            module_asm_syscalls=tuple(_value(v, "module asm") for v in obj.get("module_asm_syscalls", [])),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
         )

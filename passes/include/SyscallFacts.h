@@ -67,6 +67,7 @@ struct ModuleFacts {
   std::map<std::string, std::set<std::string>> GlobalRefs;     // global -> functions
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
+  std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
 };
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {

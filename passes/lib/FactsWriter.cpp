@@ -102,6 +102,7 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
         for (const std::string &N : *List)
           J.value(N);
       });
+    arrayIfAny(J, "module_asm_syscalls", Facts.ModuleAsmSyscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);
     J.attributeArray("functions", [&] {
