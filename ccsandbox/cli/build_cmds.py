@@ -41,7 +41,11 @@ def _report(links: list[dict[str, object]]) -> None:
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
         click.echo(
             f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)"
-            + ("  ALLOW-ALL: UNRESOLVED SYSCALL NUMBERS, ITS FILTER ALLOWS EVERY SYSCALL" if link.get("allow_all") else ""),
+            + (
+                "  ALLOW-ALL: UNRESOLVED SYSCALL NUMBERS, ITS FILTER ALLOWS EVERY SYSCALL"
+                if link.get("allow_all")
+                else ""
+            ),
             err=True,
         )
 

@@ -34,7 +34,7 @@ FOREIGN_SUFFIXES = {
 
 WHY_ASSEMBLY = (
     "the syscall analysis cannot see hand-written assembly (write it in C, or as inline asm in a C "
-    "function with the syscall number in an \"a\" constraint)"
+    'function with the syscall number in an "a" constraint)'
 )
 WHY_CPP = "cc-sandbox builds C programs only (C++ needs libc++ and unwinding that its static link does not have)"
 
@@ -92,7 +92,10 @@ def check_input(path: str, language: str | None, preprocess_only: bool) -> None:
     kind = FOREIGN_SUFFIXES.get(path[dot:]) if dot > path.rfind("/") else None
     if kind is None or (kind == "assembly" and preprocess_only):
         return
-    raise UnsupportedFlagError(f"{path}: {WHY_ASSEMBLY if kind == 'assembly' else WHY_CPP if 'C++' in kind else f'cc-sandbox compiles C only, not {kind}'}")
+    why = (
+        WHY_ASSEMBLY if kind == "assembly" else WHY_CPP if "C++" in kind else f"cc-sandbox compiles C only, not {kind}"
+    )
+    raise UnsupportedFlagError(f"{path}: {why}")
 
 
 def check_option(arg: str, link: bool) -> None:

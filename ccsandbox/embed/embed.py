@@ -36,7 +36,11 @@ def _sha256(path: Path) -> str:
 def unresolved_refusal(policy: Policy, program: str) -> str:
     """The one line that fails a link whose policy would allow everything (fail closed)."""
     first = policy.unresolved[0]
-    more = f" (and {len(policy.unresolved) - 1} more; see `cc-sandbox analyze {program}.bc`)" if len(policy.unresolved) > 1 else ""
+    more = (
+        f" (and {len(policy.unresolved) - 1} more; see `cc-sandbox analyze {program}.bc`)"
+        if len(policy.unresolved) > 1
+        else ""
+    )
     return (
         f"{program}: a syscall number the analysis cannot know, in {first.function}: {first.reason}{more}; "
         "make the number a constant (e.g. syscall(SYS_x) or a switch over SYS_ constants), or accept a "
@@ -85,7 +89,9 @@ def analyse_and_embed(
                 "program": program,
                 "module_sha256": _sha256(module),
                 **enforcement.info,
-                **({"unresolved": [f"{u.function}: {u.reason}" for u in policy.unresolved]} if policy.allow_all else {}),
+                **(
+                    {"unresolved": [f"{u.function}: {u.reason}" for u in policy.unresolved]} if policy.allow_all else {}
+                ),
             },
         )
         document["enforcement"] = enforcement.info

@@ -17,7 +17,15 @@ EXEC_MODES = ("block", "inherit")
 #: allow-all: the user accepts a filter that allows every syscall (said in capitals everywhere).
 UNRESOLVED_MODES = ("refuse", "allow-all")
 
-__all__ = ["ENV", "EXEC_MODES", "UNRESOLVED_ENV", "UNRESOLVED_MODES", "PolicyOptions", "options_from_env", "unresolved_from_env"]
+__all__ = [
+    "ENV",
+    "EXEC_MODES",
+    "UNRESOLVED_ENV",
+    "UNRESOLVED_MODES",
+    "PolicyOptions",
+    "options_from_env",
+    "unresolved_from_env",
+]
 
 
 @dataclass(frozen=True)
