@@ -26,6 +26,15 @@ __all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "resolve_sysca
 #: allowed), so they add nothing to the policy and need no number.
 BY_DESIGN = "?int80"
 
+#: What the pass's reasons for an unknown number mean (others are the LLVM opcode it came from).
+REASONS = {
+    "asm-rax": "asm: rax is not set from a constant or an operand before the syscall instruction",
+    "asm-no-rax-operand": 'asm: no operand is bound to rax (use an "a" constraint)',
+    "asm-rax-operands": "asm: several operands are bound to rax",
+    "asm-label": "asm: a label before the syscall instruction (rax could come from a jump)",
+    "asm-intel-syntax": "asm in Intel syntax, which cc-sandbox does not read",
+}
+
 #: The name under which syscall sites in file-scope asm outside any function label are listed.
 MODULE_ASM = "module-level asm"
 
@@ -94,6 +103,7 @@ class _Resolver:
         if isinstance(value, str) and value.startswith("p") and value[1:].isdigit():
             return self.param_values(function, int(value[1:]), stack)
         reason = value[1:] if isinstance(value, str) else "not a constant"
+        reason = REASONS.get(reason, reason)
         target = f" passed to {callee}" if callee else ""
         return frozenset(), (Unresolved(function, f"syscall number{target} is unknown ({reason})"),)
 

@@ -74,3 +74,43 @@ def test_the_musl_target_itself_is_accepted() -> None:
 def test_refusal_names_the_fix() -> None:
     with pytest.raises(UnsupportedFlagError, match=r"x86_64 only.*drop -m32"):
         classify(["-m32", "a.c"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["-Wl,--wrap=getppid", "a.c"], "--wrap"),
+        (["-Wl,--wrap,getppid", "a.c"], "--wrap"),
+        (["-Xlinker", "--defsym", "-Xlinker", "f=g", "a.c"], "--defsym"),
+        (["-Wl,-e,my_entry", "a.c"], "entry point"),
+        (["-Wl,--entry=my_entry", "a.c"], "entry point"),
+        (["-T", "link.ld", "a.o"], "linker script"),
+        (["-nostartfiles", "a.c"], "start files"),
+        (["-nostdlib", "a.o"], "start files"),
+        (["-fsanitize=address", "-c", "a.c"], "sanitizer"),
+        (["-fopenmp", "-c", "a.c"], "libomp"),
+        (["--coverage", "-c", "a.c"], "profiling runtime"),
+        (["-c", "start.S"], "assembly"),
+        (["-c", "a.cpp"], "C++"),
+        (["-x", "c++", "-c", "a.c"], "C++"),
+        (["-x", "assembler-with-cpp", "-c", "a.x"], "assembly"),
+    ],
+)
+def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], words: str) -> None:
+    with pytest.raises(UnsupportedFlagError, match=words):
+        classify(argv)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-Wl,-e,_start", "a.c"],
+        ["-Wl,--as-needed,-Map=x.map", "a.c"],
+        ["-E", "start.S"],
+        ["-x", "c", "a.txt", "-o", "p"],
+        ["-nostdlib", "-c", "a.c"],
+        ["-fno-sanitize=all", "-fopenmp-simd", "-c", "a.c"],
+    ],
+)
+def test_harmless_spellings_are_accepted(argv: list[str]) -> None:
+    classify(argv)
