@@ -61,7 +61,7 @@ def test_the_operand_bound_to_rax_is_found_by_its_constraint() -> None:
     assert constraint_operands("={ax},{ax},{di},~{rcx},~{r11},~{memory}") == (
         [-1, 0, 1],
         [True, True, False],
-        [0, -1, -1],
+        [-1, -1, -1],
     )
     # "+a"(nr) : "D"(a): clang puts the tied input last
     arg_of, rax, tied = constraint_operands("={ax},{di},0,~{dirflag}")
