@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -24,9 +26,11 @@ from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
-from .startup import check_startup
+from .startup import check_startup, check_startup_symbols, trace_flags
 
 MANIFEST_FORMAT = "cc-sandbox-link"
+#: What lld's -y prints for the start-up symbols (taken out of the link's output).
+TRACE_LINE = re.compile(r"^.*: (?:\w+ )*(?:definition of|reference to) [\w.$]+$")
 MANIFEST_VERSION = 1
 
 __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
@@ -151,11 +155,17 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
         extra = [runtime_object(sysroot)] if options.sandbox else []
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
-        code = subprocess.call(command, env=env)
-        if code != 0:
-            return code
+        traced = options.sandbox and not any(a.startswith("-Wl,-y") or a in ("-y", "--trace-symbol") for a in inv.args)
+        done = subprocess.run(
+            [*command, *trace_flags()] if traced else command, env=env, stdout=subprocess.PIPE, text=True
+        )
+        trace = [line for line in done.stdout.splitlines() if traced and TRACE_LINE.match(line)]
+        sys.stdout.write("".join(f"{line}\n" for line in done.stdout.splitlines() if line not in trace))
+        if done.returncode != 0:
+            return done.returncode
         natives = _check_staged(sysroot, staged, output)
         if options.sandbox:
+            check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
             check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")

@@ -5,7 +5,11 @@ from ``_start`` (crt1). Program code could still run first through another entry
 constructor ordered before it (priority 0-100, or 101 placed earlier). Rather than trusting the
 command line, this reads the linked ELF: its entry must be ``_start``, and the first
 ``.init_array`` entry must be the installer. musl's static start-up runs no ``.preinit_array``,
-so only ``.init_array`` matters. Any other layout fails the link with one line.
+so only ``.init_array`` matters; the ``.init`` section (run before it) must hold only crti's and
+crtn's code. And the functions on the way from ``_start`` to the installer must be musl's own:
+several are weak in musl (``__libc_start_init``, ``__init_tls``, ``__init_ssp``), so a program
+defining one would replace the loop that runs the installer. lld's ``-y`` trace says which file
+defined each. Any other layout fails the link with one line.
 """
 
 from __future__ import annotations
@@ -20,9 +24,48 @@ from elftools.elf.sections import SymbolTableSection
 from ..analysis.roots import is_installer
 from ..errors import LinkError
 
-__all__ = ["check_startup"]
+__all__ = ["STARTUP_SYMBOLS", "check_startup", "check_startup_symbols", "trace_flags"]
 
 ENTRY = "_start"
+#: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
+INIT_SIZE = 3
+
+#: musl's start-up path, from the entry point to the loop over .init_array that runs the installer.
+STARTUP_SYMBOLS = (
+    "_start",
+    "_start_c",
+    "__libc_start_main",
+    "__init_libc",
+    "__init_tls",
+    "__init_tp",
+    "__copy_tls",
+    "__set_thread_area",
+    "__init_ssp",
+    "__libc_start_init",
+    "_init",
+    "__init_array_start",
+    "__init_array_end",
+)
+
+
+def trace_flags() -> list[str]:
+    """lld options that report every definition of the start-up symbols on stdout."""
+    return [f"-Wl,-y,{name}" for name in STARTUP_SYMBOLS]
+
+
+def check_startup_symbols(trace: str, lib_dir: Path, program: str) -> None:
+    """Raise LinkError when a start-up symbol is defined outside musl (``trace``: lld's -y lines)."""
+    musl = str(lib_dir.resolve())
+    for line in trace.splitlines():
+        where, sep, what = line.rpartition(": definition of ")
+        if not sep or what not in STARTUP_SYMBOLS or where == "<internal>" or where.endswith(".lto.o"):
+            continue
+        path = where.split("(", 1)[0]
+        if not str(Path(path).resolve()).startswith(musl + "/"):
+            raise LinkError(
+                f"{program}: {where} defines {what}, part of musl's start-up before the seccomp filter is "
+                "installed; cc-sandbox refuses it (rename the function)"
+            )
 
 
 def check_startup(binary: Path, program: str) -> None:
@@ -39,6 +82,8 @@ def check_startup(binary: Path, program: str) -> None:
                         by_name.setdefault(sym.name, sym["st_value"])
                         by_address.setdefault(sym["st_value"], sym.name)
             entry = elf.header["e_entry"]
+            init_code = elf.get_section_by_name(".init")
+            init_size = init_code.data_size if init_code is not None else 0
             init = elf.get_section_by_name(".init_array")
             table = init.data() if init is not None else b""
     except (OSError, ELFError) as err:
@@ -47,6 +92,11 @@ def check_startup(binary: Path, program: str) -> None:
         raise LinkError(
             f"{program}: its entry point is {by_address.get(entry, hex(entry))}, not musl's {ENTRY}, so "
             "the seccomp filter would never be installed; cc-sandbox refuses it"
+        )
+    if init_size > INIT_SIZE:
+        raise LinkError(
+            f"{program}: its .init section holds code besides musl's crti/crtn, which would run before "
+            "the seccomp filter is installed; cc-sandbox refuses it"
         )
     first = struct.unpack_from("<Q", table)[0] if len(table) >= 8 else None
     if first is None or not is_installer(by_address.get(first, "")):

@@ -144,11 +144,19 @@ def test_options_that_cannot_work_are_refused_in_one_line(
     assert not binary.exists()
 
 
-def test_a_constructor_before_the_installer_fails_the_link(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+@pytest.mark.parametrize(
+    ("program", "words"),
+    [
+        ("ctor_priority.c", ["constructor too_early", "before the seccomp filter is installed"]),  # row 9
+        ("startup_override.c", ["defines __libc_start_init", "before the seccomp filter is installed"]),  # row 8
+        ("init_section.c", [".init section", "before the seccomp filter is installed"]),  # row 8
+    ],
+)
+def test_code_that_would_run_before_the_installer_fails_the_link(
+    program: str, words: list[str], tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
 ) -> None:
-    done, binary = _make("ctor_priority.c", tmp_path / "w", cc_sandbox, tool_env)
-    _one_line_refusal(done, "too_early", "before the seccomp filter is installed")
+    done, binary = _make(program, tmp_path / "w", cc_sandbox, tool_env)
+    _one_line_refusal(done, *words)
     assert not binary.exists()
 
 
