@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
-__all__ = ["AsmSite", "RaxState", "constraint_operands", "scan_asm", "split_operands"]
+__all__ = ["AsmSite", "RaxState", "asm_makes_calls", "constraint_operands", "scan_asm", "split_operands"]
 
 _PREFIXES = {"lock", "rep", "repe", "repz", "repne", "repnz", "notrack", "data16"}
 _RAX = {"%rax", "%eax", "%ax", "%al", "%ah"}
@@ -260,3 +260,18 @@ def constraint_operands(constraints: str) -> tuple[list[int], list[bool], list[i
             rax[-1] = rax[int(body)]
             tied[int(body)] = arg_of[-1]
     return arg_of, rax, tied
+
+
+def asm_makes_calls(text: str) -> bool:
+    """Does the asm ``call``, or jump through a pointer (``jmp *...``)? It may then enter any
+    address-taken function (the extractors record an indirect call of type ``void (...)``)."""
+    for line in text.split("\n"):
+        for statement in line.split(";"):
+            st = statement.split("#")[0].strip()
+            while ":" in st and not any(c in st.split(":", 1)[0] for c in " \t(%"):
+                st = st.split(":", 1)[1].strip()
+            mnemonic = re.split(r"[ \t]", st, maxsplit=1)[0].lower()
+            rest = st[len(mnemonic) :].strip()
+            if mnemonic in ("call", "callq", "calll", "lcall") or (mnemonic.startswith("j") and rest.startswith("*")):
+                return True
+    return False

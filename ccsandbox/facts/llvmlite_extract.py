@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
-from .asmscan import RaxState, constraint_operands, scan_asm
+from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 from .irtext import (
     GLOBAL_REF,
     Layout,
@@ -129,6 +129,7 @@ class _Collector:
         self.global_refs: dict[str, set[str]] = defaultdict(set)
         self.global_fields: dict[str, set[str]] = defaultdict(set)
         self.passed_to: dict[str, set[tuple[str, int]]] = defaultdict(set)
+        self.inline_asm: list[str] = []  # texts of every inline asm, for names they mention
 
     # -- values ---------------------------------------------------------------------------------
     def value_facts(self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0) -> None:
@@ -183,6 +184,10 @@ class _Collector:
         match = _ASM_PARTS.search(instr)
         if match is None:
             return
+        text = unescape(match[2])
+        self.inline_asm.append(text)
+        if asm_makes_calls(text):
+            fn.indirect.add(("void (...)", ""))
         arg_of, rax, tied = constraint_operands(unescape(match[3]))
 
         def value_of(k: int) -> int:
@@ -193,7 +198,7 @@ class _Collector:
             entry = RaxState("operand", bound[0])
         else:
             entry = RaxState(reason="asm-rax-operands" if bound else "asm-no-rax-operand")
-        sites = scan_asm(unescape(match[2]), True, entry, lambda k: k < len(rax) and rax[k])
+        sites = scan_asm(text, True, entry, lambda k: k < len(rax) and rax[k])
         for site in sites:
             state = RaxState(reason="asm-intel-syntax") if match[1] else site.state
             if site.int80:
@@ -336,7 +341,7 @@ class _Collector:
 
     def module_asm_refs(self) -> list[str]:
         tokens: set[str] = set()
-        for line in "\n".join(self.m.module_asm).split("\n"):
+        for line in "\n".join([*self.m.module_asm, *self.inline_asm]).split("\n"):
             for statement in line.split(";"):
                 statement = statement.split("#")[0].strip()
                 if statement.endswith(":"):

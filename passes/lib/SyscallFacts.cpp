@@ -394,6 +394,53 @@ bool codesAreRax(const InlineAsm::ConstraintInfo &CI) {
   return C == "a" || C == "{ax}" || C == "{rax}" || C == "{eax}";
 }
 
+/// Words in operand position of assembly text (the first word of each statement is a mnemonic
+/// or directive, not a reference).
+void addAsmTokens(StringRef Asm, StringSet<> &Tokens) {
+  SmallVector<StringRef, 32> Lines;
+  Asm.split(Lines, '\n');
+  for (StringRef Line : Lines) {
+    SmallVector<StringRef, 8> Statements;
+    Line.split(Statements, ';');
+    for (StringRef St : Statements) {
+      St = St.split('#').first.trim();
+      if (St.ends_with(":"))
+        continue;  // a label definition
+      std::string Spaced = St.split(' ').second.str();
+      if (St.find('\t') != StringRef::npos && St.find(' ') == StringRef::npos)
+        Spaced = St.split('\t').second.str();
+      for (char &C : Spaced)
+        if (!(isalnum((unsigned char)C) || C == '_' || C == '.' || C == '$'))
+          C = ' ';
+      SmallVector<StringRef, 8> Words;
+      StringRef(Spaced).split(Words, ' ', -1, false);
+      for (StringRef W : Words)
+        Tokens.insert(W);
+    }
+  }
+}
+
+/// Does the asm call or jump through something other than a local label? (`call`, or an
+/// indirect `jmp *...`): then it may enter any address-taken function.
+bool asmMakesCalls(StringRef Asm) {
+  SmallVector<StringRef, 16> Lines;
+  Asm.split(Lines, '\n');
+  for (StringRef Line : Lines) {
+    SmallVector<StringRef, 4> Statements;
+    Line.split(Statements, ';');
+    for (StringRef St : Statements) {
+      St = St.split('#').first.trim();
+      while (St.contains(':') && St.take_until([](char C) { return C == ':'; }).find_first_of(" \t(%") == StringRef::npos)
+        St = St.drop_until([](char C) { return C == ':'; }).drop_front().trim();
+      std::string M = lower(St.take_until([](char C) { return C == ' ' || C == '\t'; }));
+      StringRef Rest = St.drop_front(M.size()).trim();
+      if (M == "call" || M == "callq" || M == "calll" || M == "lcall" || (!M.empty() && M[0] == 'j' && Rest.starts_with("*")))
+        return true;
+    }
+  }
+  return false;
+}
+
 class Collector {
 public:
   explicit Collector(Module &M) : M(M), DL(M.getDataLayout()) {}
@@ -406,6 +453,7 @@ private:
   DenseMap<const Function *, size_t> Index;
   DenseSet<const Function *> Untracked;   // address flows somewhere other than a struct field
   StringSet<> IndirectFields;
+  StringSet<> AsmTokens;   // operand words of module-level and inline asm
 
   FunctionFacts &of(const Function *F) { return Facts.Functions[Index[F]]; }
   void collectFunction(Function &F, FunctionFacts &FF);
@@ -446,31 +494,10 @@ ModuleFacts Collector::run() {
           if (auto *CS = dyn_cast<ConstantStruct>(E.get()); CS && CS->getNumOperands() >= 2)
             if (auto *Fn = dyn_cast<Function>(CS->getOperand(1)->stripPointerCasts()))
               List->push_back(Fn->getName().str());
-  // Symbols named as operands by module-level asm (musl's _start calls _start_c). The first
-  // word of each statement is a mnemonic or directive, not a reference.
-  StringRef Asm = M.getModuleInlineAsm();
-  StringSet<> Tokens;
-  SmallVector<StringRef, 32> Lines;
-  Asm.split(Lines, '\n');
-  for (StringRef Line : Lines) {
-    SmallVector<StringRef, 8> Statements;
-    Line.split(Statements, ';');
-    for (StringRef St : Statements) {
-      St = St.split('#').first.trim();
-      if (St.ends_with(":"))
-        continue;  // a label definition
-      std::string Spaced = St.split(' ').second.str();
-      if (St.find('\t') != StringRef::npos && St.find(' ') == StringRef::npos)
-        Spaced = St.split('\t').second.str();
-      for (char &C : Spaced)
-        if (!(isalnum((unsigned char)C) || C == '_' || C == '.' || C == '$'))
-          C = ' ';
-      SmallVector<StringRef, 8> Words;
-      StringRef(Spaced).split(Words, ' ', -1, false);
-      for (StringRef W : Words)
-        Tokens.insert(W);
-    }
-  }
+  // Symbols named as operands by module-level asm (musl's _start calls _start_c) or by inline
+  // asm (`call f` in its text): the asm may call them.
+  addAsmTokens(M.getModuleInlineAsm(), AsmTokens);
+  const StringSet<> &Tokens = AsmTokens;
   for (const FunctionFacts &FF : Facts.Functions)
     if (Tokens.contains(FF.Name))
       Facts.ModuleAsmRefs.push_back(FF.Name);
@@ -550,6 +577,12 @@ void Collector::collectCall(CallBase &CB, Function &F, FunctionFacts &FF) {
 
 /// Syscall sites in one inline asm call; the number operand is found by its constraint.
 void Collector::inlineAsmSyscalls(CallBase &CB, InlineAsm &IA, Function &F, FunctionFacts &FF) {
+  addAsmTokens(IA.getAsmString(), AsmTokens);
+  if (asmMakesCalls(IA.getAsmString())) {
+    IndirectCallFact Any;   // a call from asm, of no known type: "(...)" is compatible with all
+    Any.Type = "void (...)";
+    FF.IndirectCalls.insert(Any);
+  }
   // Template operand K -> call argument (or -1: a returned output), and which operands are rax.
   InlineAsm::ConstraintInfoVector CIs = IA.ParseConstraints();
   std::vector<int> ArgOf;       // per template operand
