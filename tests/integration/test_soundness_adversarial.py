@@ -54,7 +54,7 @@ def _one_line_refusal(done: subprocess.CompletedProcess[str], *words: str) -> No
         ("asm_operand.c", {"umask", "getppid"}),  # row 1
         ("asm_spelling.c", {"getpid", "getuid", "getgid"}),  # row 2
         ("file_asm.c", {"getppid"}),  # row 3
-        ("asm_call.c", {"getppid"}),  # row 4
+        ("asm_call.c", {"getppid", "getuid", "getgid"}),  # row 4
         ("late_ctor.c", {"getppid", "getuid"}),  # row 9, allowed side
         ("select_number.c", {"getuid"}),  # row 10, select of constants
     ],

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ccsandbox.facts.asmscan import RaxState, constraint_operands, scan_asm
+from ccsandbox.facts.asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 
 OPERAND0 = RaxState("operand", 0)
 
@@ -68,3 +68,11 @@ def test_the_operand_bound_to_rax_is_found_by_its_constraint() -> None:
     assert arg_of == [-1, 0, 1] and rax == [True, False, True] and tied == [1, -1, -1]
     # an "r" operand may be any register, so it is not the number
     assert constraint_operands("={ax},r,{di}")[1] == [True, False, False]
+
+
+@pytest.mark.parametrize(
+    ("text", "calls"),
+    [("call ${0:P}", True), ("1: callq *$0", True), ("jmp *%rax", True), ("jmp 1f", False), ("syscall", False)],
+)
+def test_asm_that_calls_may_reach_any_address_taken_function(text: str, calls: bool) -> None:
+    assert asm_makes_calls(text) is calls
