@@ -26,11 +26,11 @@ from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
-from .startup import check_startup, check_startup_symbols, trace_flags
+from .startup import STARTUP_SYMBOLS, check_startup, check_startup_symbols, trace_flags
 
 MANIFEST_FORMAT = "cc-sandbox-link"
 #: What lld's -y prints for the start-up symbols (taken out of the link's output).
-TRACE_LINE = re.compile(r"^.*: (?:\w+ )*(?:definition of|reference to) [\w.$]+$")
+TRACE_LINE = re.compile(rf"^.*: (?:\w+ )*(?:definition of|reference to) (?:{'|'.join(STARTUP_SYMBOLS)})$")
 MANIFEST_VERSION = 1
 
 __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
@@ -155,7 +155,7 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
         extra = [runtime_object(sysroot)] if options.sandbox else []
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
-        traced = options.sandbox and not any(a.startswith("-Wl,-y") or a in ("-y", "--trace-symbol") for a in inv.args)
+        traced = options.sandbox
         done = subprocess.run(
             [*command, *trace_flags()] if traced else command, env=env, stdout=subprocess.PIPE, text=True
         )
