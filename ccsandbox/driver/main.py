@@ -51,9 +51,26 @@ def _compile_tools() -> CompileTools:
     return CompileTools.of(load_sysroot())
 
 
+def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    """Replace each ``@FILE`` by the arguments it holds, as clang would, so that no option
+    inside one escapes the driver's checks (clang then gets the same arguments, expanded)."""
+    if not any(a.startswith("@") for a in argv):
+        return argv
+    import shlex
+
+    out: list[str] = []
+    for arg in argv:
+        if arg.startswith("@") and os.path.isfile(arg[1:]) and depth < 8:
+            with open(arg[1:]) as stream:
+                out += expand_response_files(shlex.split(stream.read()), depth + 1)
+        else:
+            out.append(arg)
+    return out
+
+
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
-    inv = classify(argv)
+    inv = classify(expand_response_files(argv))
     if inv.mode is not Mode.LINK:
         command = compile_command(_compile_tools(), inv)
         os.execv(command[0], command)

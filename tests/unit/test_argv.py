@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ccsandbox.driver.argv import Mode, classify
+from ccsandbox.driver.main import expand_response_files
 from ccsandbox.errors import UnsupportedFlagError
 
 MODES = [
@@ -114,3 +117,10 @@ def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], w
 )
 def test_harmless_spellings_are_accepted(argv: list[str]) -> None:
     classify(argv)
+
+
+def test_options_inside_a_response_file_are_checked(tmp_path: Path) -> None:
+    rsp = tmp_path / "link.rsp"
+    rsp.write_text("a.o '-Wl,--wrap=getppid'\n")
+    with pytest.raises(UnsupportedFlagError, match="--wrap"):
+        classify(expand_response_files([f"@{rsp}", "-o", "p"]))
