@@ -11,7 +11,7 @@ import os
 import sys
 
 from ..errors import CcSandboxError
-from .argv import Mode, classify
+from .argv import Invocation, Mode, classify
 from .command import CompileTools, compile_command
 
 TYPE_CHECKING = False  # mypy treats this name as true; nothing more is imported at run time
@@ -71,9 +71,27 @@ def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
     inv = classify(expand_response_files(argv))
+    if inv.assembly and inv.mode is Mode.COMPILE:
+        from .assembly import compile_assembly
+
+        code = compile_assembly(_compile_tools(), inv)
+        if code is not None:
+            return code
     if inv.mode is not Mode.LINK:
         command = compile_command(_compile_tools(), inv)
         os.execv(command[0], command)
+    if inv.assembly:
+        import tempfile
+
+        from .assembly import replace_assembly_inputs
+
+        with tempfile.TemporaryDirectory(prefix="cc-sandbox-asm.") as tmp:
+            replaced = replace_assembly_inputs(_compile_tools(), inv, tmp)
+            return replaced if isinstance(replaced, int) else _link(replaced)
+    return _link(inv)
+
+
+def _link(inv: Invocation) -> int:
     from ..sysroot import load_sysroot  # deferred: compiles (most calls) need none of this
     from .link import run_link
 

@@ -11,16 +11,13 @@ from __future__ import annotations
 
 from ..errors import UnsupportedFlagError
 
-__all__ = ["check_input", "check_language", "check_linker_option", "check_option", "linker_options"]
+__all__ = ["assembly_input", "check_language", "check_linker_option", "check_option", "linker_options"]
 
 #: -x languages that are C (or need no compiling); anything else is refused.
 C_LANGUAGES = frozenset({"c", "c-header", "cpp-output", "none", "ir"})
 
 #: Input suffixes of languages cc-sandbox does not compile, and why.
 FOREIGN_SUFFIXES = {
-    ".s": "assembly",
-    ".S": "assembly",
-    ".sx": "assembly",
     ".asm": "assembly",
     ".cc": "C++",
     ".cpp": "C++",
@@ -73,29 +70,34 @@ RESOLUTION_OPTIONS = {
 ENTRY = "_start"
 
 
+#: -x languages that are assembly: assembled into bitcode as file-scope asm (see assembly.py).
+ASM_LANGUAGES = {"assembler": False, "assembler-with-cpp": True}  # language -> preprocessed first
+#: Assembly suffixes -> preprocessed first
+ASM_SUFFIXES = {".s": False, ".S": True, ".sx": True}
+
+
 def check_language(language: str) -> None:
-    """Refuse ``-x LANG`` for a language other than C."""
-    if language in C_LANGUAGES:
+    """Refuse ``-x LANG`` for a language other than C or assembly."""
+    if language in C_LANGUAGES or language in ASM_LANGUAGES:
         return
-    if language.startswith("assembler"):
-        raise UnsupportedFlagError(f"-x {language}: {WHY_ASSEMBLY}")
     if "c++" in language:
         raise UnsupportedFlagError(f"-x {language}: {WHY_CPP}")
-    raise UnsupportedFlagError(f"-x {language}: cc-sandbox compiles C only")
+    raise UnsupportedFlagError(f"-x {language}: cc-sandbox compiles C (and assembly) only")
 
 
-def check_input(path: str, language: str | None, preprocess_only: bool) -> None:
-    """Refuse an input in a language cc-sandbox does not compile (``language``: the -x in force)."""
+def assembly_input(path: str, language: str | None) -> bool | None:
+    """For an assembly input, whether it is preprocessed first; None for other inputs. Refuses
+    inputs in a language cc-sandbox does not compile (``language``: the -x in force)."""
     if language not in (None, "none"):
-        return  # -x c a.S: the user said it is C
+        return ASM_LANGUAGES.get(language)
     dot = path.rfind(".")
-    kind = FOREIGN_SUFFIXES.get(path[dot:]) if dot > path.rfind("/") else None
-    if kind is None or (kind == "assembly" and preprocess_only):
-        return
-    why = (
-        WHY_ASSEMBLY if kind == "assembly" else WHY_CPP if "C++" in kind else f"cc-sandbox compiles C only, not {kind}"
-    )
-    raise UnsupportedFlagError(f"{path}: {why}")
+    suffix = path[dot:] if dot > path.rfind("/") else ""
+    if suffix in ASM_SUFFIXES:
+        return ASM_SUFFIXES[suffix]
+    kind = FOREIGN_SUFFIXES.get(suffix)
+    if kind is None or kind == "assembly":
+        return None
+    raise UnsupportedFlagError(f"{path}: {WHY_CPP if 'C++' in kind else f'cc-sandbox compiles C only, not {kind}'}")
 
 
 def check_option(arg: str, link: bool) -> None:

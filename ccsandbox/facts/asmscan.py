@@ -166,6 +166,8 @@ def scan_asm(
             while (label := _LABEL.match(st)) is not None:
                 if labels is not None and label[1] in labels:
                     function = label[1]
+                elif not label[1].startswith(".L") and not label[1][0].isdigit():
+                    function = ""  # code under another symbol: reached from asm, so always counted
                 state = RaxState(reason="asm-label")
                 st = st[label.end() :].strip()
             if not st:

@@ -298,6 +298,8 @@ std::vector<AsmSite> scanAsm(StringRef Text, bool Templated, RaxState Entry,
           break;
         if (Labels && Labels->contains(Head))
           Function = Head.str();
+        else if (!Head.starts_with(".L") && !isdigit((unsigned char)Head[0]))
+          Function = "";   // code under another symbol: reached from asm, so always counted
         Unknown("asm-label");
         St = St.drop_front(Colon + 1).trim();
       }

@@ -160,9 +160,25 @@ def test_code_that_would_run_before_the_installer_fails_the_link(
     assert not binary.exists()
 
 
-def test_assembly_files_are_refused_in_one_line(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    done = run([cc_sandbox, "cc", "-c", "-o", str(tmp_path / "s.o"), str(PROGRAMS / "own_start.S")], tool_env)
-    _one_line_refusal(done, "own_start.S", "assembly")
+@pytest.mark.parametrize("separately", [True, False])
+def test_an_assembly_file_is_compiled_into_the_module_and_analysed(
+    separately: bool, tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    work = tmp_path / "w"
+    work.mkdir()
+    for name in ("asm_file_main.c", "own_start.S"):
+        shutil.copy(PROGRAMS / name, work)
+    recipe = (
+        "prog: asm_file_main.o own_start.o\n\t$(CC) -o $@ $^\n"
+        if separately
+        else "prog: asm_file_main.c own_start.S\n\t$(CC) -O2 -o $@ $^\n"
+    )
+    (work / "Makefile").write_text(recipe)
+    done = run([cc_sandbox, "make", "-C", str(work)], tool_env)
+    assert done.returncode == 0, done.stderr
+    assert "getpid" in _sound_run(work / "prog", tmp_path)
+    allowed = {e["name"] for e in json.loads((work / "prog.policy.json").read_text())["allowed"]}
+    assert {"getpid", "getppid"} <= allowed  # getppid: in a function only the asm calls
 
 
 def test_x_c_applies_to_the_users_inputs_only(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:

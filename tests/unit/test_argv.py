@@ -93,10 +93,9 @@ def test_refusal_names_the_fix() -> None:
         (["-fsanitize=address", "-c", "a.c"], "sanitizer"),
         (["-fopenmp", "-c", "a.c"], "libomp"),
         (["--coverage", "-c", "a.c"], "profiling runtime"),
-        (["-c", "start.S"], "assembly"),
         (["-c", "a.cpp"], "C++"),
         (["-x", "c++", "-c", "a.c"], "C++"),
-        (["-x", "assembler-with-cpp", "-c", "a.x"], "assembly"),
+        (["-x", "objective-c", "-c", "a.m"], "compiles C"),
     ],
 )
 def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], words: str) -> None:
@@ -110,6 +109,7 @@ def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], w
         ["-Wl,-e,_start", "a.c"],
         ["-Wl,--as-needed,-Map=x.map", "a.c"],
         ["-E", "start.S"],
+        ["-c", "start.S"],
         ["-x", "c", "a.txt", "-o", "p"],
         ["-nostdlib", "-c", "a.c"],
         ["-fno-sanitize=all", "-fopenmp-simd", "-c", "a.c"],
@@ -124,3 +124,10 @@ def test_options_inside_a_response_file_are_checked(tmp_path: Path) -> None:
     rsp.write_text("a.o '-Wl,--wrap=getppid'\n")
     with pytest.raises(UnsupportedFlagError, match="--wrap"):
         classify(expand_response_files([f"@{rsp}", "-o", "p"]))
+
+
+def test_assembly_inputs_are_found_by_suffix_or_language() -> None:
+    assert classify(["-c", "a.S"]).assembly == (("a.S", True),)
+    assert classify(["-c", "a.s"]).assembly == (("a.s", False),)
+    inv = classify(["-x", "assembler-with-cpp", "a.x", "-x", "none", "b.c", "-o", "p"])
+    assert inv.assembly == (("a.x", True),)

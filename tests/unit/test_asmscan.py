@@ -76,3 +76,9 @@ def test_the_operand_bound_to_rax_is_found_by_its_constraint() -> None:
 )
 def test_asm_that_calls_may_reach_any_address_taken_function(text: str, calls: bool) -> None:
     assert asm_makes_calls(text) is calls
+
+
+def test_module_asm_sites_under_another_symbol_belong_to_no_function() -> None:
+    text = "f: ret\nhelper: mov $39, %eax\n.Lx: nop\n1: syscall"
+    sites = scan_asm(text, False, RaxState(), labels={"f"})
+    assert [s.function for s in sites] == [""]
