@@ -51,6 +51,8 @@ def base_roots(facts: Facts) -> dict[str, str]:
     for name, fn in facts.functions.items():
         if any(callee == "asm" for callee, _ in fn.passed_to) and not fn.declaration:
             roots.setdefault(name, "its address is an inline-asm operand (the asm may call it)")
+        if facts.module_asm_calls_pointers and fn.address_taken and not fn.declaration and not is_installer(name):
+            roots.setdefault(name, "address-taken, and file-scope asm calls through a pointer")
     return roots
 
 

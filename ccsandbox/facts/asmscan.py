@@ -264,7 +264,7 @@ def constraint_operands(constraints: str) -> tuple[list[int], list[bool], list[i
     return arg_of, rax, tied
 
 
-def asm_makes_calls(text: str) -> bool:
+def asm_makes_calls(text: str, pointers_only: bool = False) -> bool:
     """Does the asm ``call``, or jump through a pointer (``jmp *...``)? It may then enter any
     address-taken function (the extractors record an indirect call of type ``void (...)``)."""
     for line in text.split("\n"):
@@ -274,6 +274,9 @@ def asm_makes_calls(text: str) -> bool:
                 st = st.split(":", 1)[1].strip()
             mnemonic = re.split(r"[ \t]", st, maxsplit=1)[0].lower()
             rest = st[len(mnemonic) :].strip()
-            if mnemonic in ("call", "callq", "calll", "lcall") or (mnemonic.startswith("j") and rest.startswith("*")):
+            call = mnemonic in ("call", "callq", "calll", "lcall")
+            if (call or mnemonic.startswith("j")) and rest.startswith("*"):
+                return True
+            if call and not pointers_only:
                 return True
     return False

@@ -405,6 +405,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "ctors": collector.ctors("llvm.global_ctors"),
         "dtors": collector.ctors("llvm.global_dtors"),
         "module_asm_refs": collector.module_asm_refs(),
+        **({"module_asm_calls_pointers": True} if asm_makes_calls("\n".join(module.module_asm), True) else {}),
         **({"module_asm_syscalls": sorted(module_asm_syscalls, key=_value_order)} if module_asm_syscalls else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},

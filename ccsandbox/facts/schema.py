@@ -70,6 +70,7 @@ class Facts:
     dtors: tuple[str, ...] = ()
     module_asm_refs: tuple[str, ...] = ()
     module_asm_syscalls: tuple[Value, ...] = ()  # sites in file-scope asm under no function label
+    module_asm_calls_pointers: bool = False  # file-scope asm calls through a pointer
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
@@ -127,6 +128,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             dtors=tuple(obj.get("dtors", [])),
             module_asm_refs=tuple(obj.get("module_asm_refs", [])),
             module_asm_syscalls=tuple(_value(v, "module asm") for v in obj.get("module_asm_syscalls", [])),
+            module_asm_calls_pointers=bool(obj.get("module_asm_calls_pointers", False)),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
         )

@@ -68,6 +68,7 @@ struct ModuleFacts {
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
   std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
+  bool ModuleAsmCallsPointers = false;     // file-scope asm calls or jumps through a pointer
 };
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {

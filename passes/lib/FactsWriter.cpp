@@ -102,6 +102,8 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
         for (const std::string &N : *List)
           J.value(N);
       });
+    if (Facts.ModuleAsmCallsPointers)
+      J.attribute("module_asm_calls_pointers", true);
     arrayIfAny(J, "module_asm_syscalls", Facts.ModuleAsmSyscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);

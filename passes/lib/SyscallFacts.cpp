@@ -424,7 +424,7 @@ void addAsmTokens(StringRef Asm, StringSet<> &Tokens) {
 
 /// Does the asm call or jump through something other than a local label? (`call`, or an
 /// indirect `jmp *...`): then it may enter any address-taken function.
-bool asmMakesCalls(StringRef Asm) {
+bool asmMakesCalls(StringRef Asm, bool PointersOnly = false) {
   SmallVector<StringRef, 16> Lines;
   Asm.split(Lines, '\n');
   for (StringRef Line : Lines) {
@@ -436,7 +436,10 @@ bool asmMakesCalls(StringRef Asm) {
         St = St.drop_until([](char C) { return C == ':'; }).drop_front().trim();
       std::string M = lower(St.take_until([](char C) { return C == ' ' || C == '\t'; }));
       StringRef Rest = St.drop_front(M.size()).trim();
-      if (M == "call" || M == "callq" || M == "calll" || M == "lcall" || (!M.empty() && M[0] == 'j' && Rest.starts_with("*")))
+      bool Call = M == "call" || M == "callq" || M == "calll" || M == "lcall";
+      if ((Call || (!M.empty() && M[0] == 'j')) && Rest.starts_with("*"))
+        return true;
+      if (Call && !PointersOnly)
         return true;
     }
   }
@@ -504,6 +507,7 @@ ModuleFacts Collector::run() {
     if (Tokens.contains(FF.Name))
       Facts.ModuleAsmRefs.push_back(FF.Name);
   moduleAsmSyscalls();
+  Facts.ModuleAsmCallsPointers = asmMakesCalls(M.getModuleInlineAsm(), /*PointersOnly=*/true);
   for (const auto &[F, I] : Index)
     Facts.Functions[I].FieldsOnly = Facts.Functions[I].AddressTaken && !Untracked.contains(F);
   return std::move(Facts);

@@ -185,3 +185,9 @@ def test_a_variadic_pointer_type_reaches_functions_with_a_matching_fixed_prefix(
         scaled={"type": "i64 (i64, double)", "address_taken": "any", "syscalls": [110]},
     )
     assert 110 in analyze(changed, MODEL).syscalls.sites
+
+
+def test_file_scope_asm_calling_through_a_pointer_makes_address_taken_functions_roots() -> None:
+    obj = {**copy.deepcopy(GOLDEN), "module_asm_calls_pointers": True}
+    obj["functions"].append({"name": "target", "linkage": "internal", "type": "void ()", "address_taken": "any"})
+    assert "target" in analyze(parse_facts(obj), MODEL).roots

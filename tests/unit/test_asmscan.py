@@ -82,3 +82,8 @@ def test_module_asm_sites_under_another_symbol_belong_to_no_function() -> None:
     text = "f: ret\nhelper: mov $39, %eax\n.Lx: nop\n1: syscall"
     sites = scan_asm(text, False, RaxState(), labels={"f"})
     assert [s.function for s in sites] == [""]
+
+
+def test_module_asm_calls_through_pointers_are_told_from_calls_by_name() -> None:
+    assert asm_makes_calls("call _start_c", pointers_only=True) is False
+    assert asm_makes_calls("call *%rdi", pointers_only=True) is True
