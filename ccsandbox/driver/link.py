@@ -17,14 +17,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..analysis.asm_model import load_asm_model
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
+from ..facts.schema import read_facts
 from ..resources import plugin_path
 from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
+from .instructions import check_syscall_instructions
 from .linkmap import NativeInput, parse_native_inputs
 from .startup import STARTUP_SYMBOLS, check_startup, check_startup_symbols, trace_flags
 
@@ -168,6 +171,8 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
             check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
             check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
+        if options.sandbox and staged_facts.is_file():
+            check_syscall_instructions(staged, read_facts(staged_facts), load_asm_model(), output.name)
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         document, notes = analyse_and_embed(
             staged, staged_facts if staged_facts.is_file() else None, module, output.name, options

@@ -150,9 +150,10 @@ def test_options_that_cannot_work_are_refused_in_one_line(
         ("ctor_priority.c", ["constructor too_early", "before the seccomp filter is installed"]),  # row 9
         ("startup_override.c", ["defines __libc_start_init", "before the seccomp filter is installed"]),  # row 8
         ("init_section.c", [".init section", "before the seccomp filter is installed"]),  # row 8
+        ("asm_unreadable.c", ["syscall instruction the analysis did not read", "main"]),  # row 2
     ],
 )
-def test_code_that_would_run_before_the_installer_fails_the_link(
+def test_code_the_analysis_cannot_vouch_for_fails_the_link(
     program: str, words: list[str], tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
 ) -> None:
     done, binary = _make(program, tmp_path / "w", cc_sandbox, tool_env)
