@@ -17,17 +17,15 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..analysis.asm_model import load_asm_model
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
+from ..embed.probe import mark_probe
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
-from ..facts.schema import read_facts
 from ..resources import plugin_path
 from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
-from .instructions import check_syscall_instructions
 from .linkmap import NativeInput, parse_native_inputs
 from .startup import STARTUP_SYMBOLS, check_startup, check_startup_symbols, trace_flags
 
@@ -42,12 +40,22 @@ __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
 @dataclass(frozen=True)
 class LinkResult:
     output: Path
-    module: Path
-    manifest: Path
+    module: Path | None  # None for a probe link
+    manifest: Path | None
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
     notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
     allow_all: bool = False  # built with --unresolved allow-all: the filter allows every syscall
+    kind: str = "sandboxed"  # sandboxed | unsandboxed (--no-sandbox) | probe
+
+
+def probe_reason(output: str) -> str | None:
+    """Why a link is a cheap probe link, or None."""
+    if os.environ.get("CC_SANDBOX_PROBE"):
+        return "CC_SANDBOX_PROBE=1"
+    if is_probe_link(output):
+        return "configure/CMake test program name"
+    return None
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -141,12 +149,16 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
 def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
     target = Path(inv.link_output)
-    if (
-        is_probe_link(inv.link_output)
-        or os.environ.get("CC_SANDBOX_PROBE")
-        or (target.exists() and not target.is_file())
-    ):
+    if target.exists() and not target.is_file():  # e.g. -o /dev/null
         return subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+    reason = probe_reason(inv.link_output)
+    if reason is not None:
+        started = time.monotonic()
+        code = subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+        if code != 0:
+            return code
+        mark_probe(target, reason)
+        return LinkResult(target.absolute(), None, None, None, time.monotonic() - started, kind="probe")
     output = target.absolute()
     if not output.parent.is_dir():
         raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
@@ -171,8 +183,6 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
             check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
             check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
-        if options.sandbox and staged_facts.is_file():
-            check_syscall_instructions(staged, read_facts(staged_facts), load_asm_model(), output.name)
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         document, notes = analyse_and_embed(
             staged, staged_facts if staged_facts.is_file() else None, module, output.name, options
@@ -191,4 +201,5 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         seconds=seconds,
         notes=tuple(notes),
         allow_all=bool(document and document.get("allow_all")),
+        kind="sandboxed" if options.sandbox else "unsandboxed",
     )

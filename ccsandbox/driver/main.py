@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..errors import CcSandboxError
+from ..tools import check_llvm_override
 from .argv import Invocation, Mode, classify
 from .command import CompileTools, compile_command
 
@@ -34,7 +35,8 @@ def _log_link(result: LinkResult) -> None:
         return
     entry = {
         "output": str(result.output),
-        "module": str(result.module),
+        "kind": result.kind,
+        "module": None if result.module is None else str(result.module),
         "seconds": round(result.seconds, 3),
         "allow_all": result.allow_all,
     }
@@ -70,6 +72,7 @@ def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
 
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
+    check_llvm_override()
     inv = classify(expand_response_files(argv))
     if inv.assembly and inv.mode is Mode.COMPILE:
         from .assembly import compile_assembly

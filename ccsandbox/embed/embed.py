@@ -17,9 +17,11 @@ from ..analysis.asm_model import load_asm_model
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
-from ..facts.schema import read_facts
+from ..facts.schema import Facts, parse_facts, read_facts
+from ..resources import plugin_path
 from .enforce import enforce
-from .options import UNRESOLVED_ENV, PolicyOptions
+from .instructions import check_syscall_instructions
+from .options import ENV, PolicyOptions
 from .section import write_filter, write_metadata
 
 __all__ = ["analyse_and_embed", "unresolved_refusal"]
@@ -44,29 +46,41 @@ def unresolved_refusal(policy: Policy, program: str) -> str:
     return (
         f"{program}: a syscall number the analysis cannot know, in {first.function}: {first.reason}{more}; "
         "make the number a constant (e.g. syscall(SYS_x) or a switch over SYS_ constants), or accept a "
-        "filter that allows every syscall with --unresolved allow-all (make/build) or "
-        f"{UNRESOLVED_ENV}=allow-all (cc)"
+        "filter that allows every syscall with --unresolved allow-all (make/build, or "
+        f"{ENV}='--unresolved allow-all')"
     )
+
+
+def _facts_of_module(module: Path) -> Facts:
+    from ..facts.extract import run_plugin  # deferred: facts.extract -> module -> driver.link -> here
+
+    plugin = plugin_path()
+    if plugin is not None:
+        return run_plugin(module, plugin)
+    from ..facts.llvmlite_extract import extract_facts  # deferred: imports llvmlite
+
+    return parse_facts(extract_facts(module), str(module))
 
 
 def analyse_and_embed(
     staged: Path, facts: Path | None, module: Path, program: str, options: PolicyOptions
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """The policy document for ``staged`` (None without facts), and notes for the user."""
-    if facts is None:
-        if options.sandbox:
-            raise LinkError(
-                f"cannot compute the policy of {program}: the pass plugin is not built "
-                "(./setup.sh builds it); or link with --no-sandbox"
-            )
-        return None, [f"no policy for {program}: the pass plugin is not built (./setup.sh builds it)"]
+    """The policy document for ``staged``, and notes for the user.
+
+    Facts come from the pass that ran inside the link; without it (plugin not built, or
+    CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
+    else the llvmlite extractor.
+    """
     started = time.monotonic()
     try:
-        policy = build_policy(analyze(read_facts(facts), load_asm_model()), program, seconds=time.monotonic() - started)
+        program_facts = read_facts(facts) if facts is not None else _facts_of_module(module)
+        policy = build_policy(analyze(program_facts, load_asm_model()), program, seconds=time.monotonic() - started)
     except CcSandboxError as err:
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
+    if options.sandbox:
+        check_syscall_instructions(staged, program_facts, load_asm_model(), program)
     document = policy.to_json()
     notes = []
     if policy.allow_all:

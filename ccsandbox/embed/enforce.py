@@ -40,9 +40,30 @@ def read_allowed_numbers(path: Path) -> set[int]:
         raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
     if isinstance(data, dict) and isinstance(data.get("allowed"), list):
         return {int(entry["nr"]) for entry in data["allowed"]}
+    names: list[object] = []
     if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
-        return {SYSCALL_NUMBERS[n] if isinstance(n, str) else int(n) for n in data["syscalls"]}
-    raise CcSandboxError(f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed' or 'syscalls' list)")
+        names = list(data["syscalls"])
+    elif isinstance(data, dict) and isinstance(data.get("programs"), list):
+        # a cc-sandbox-trace: every traced image, including what ran before its own filter
+        # (an exec'd sandboxed program installs its filter under the inherited one)
+        for program in data["programs"]:
+            if isinstance(program, dict):
+                names += program.get("syscalls", []) + program.get("before_filter", [])
+    else:
+        raise CcSandboxError(
+            f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed', 'programs' or 'syscalls' list)"
+        )
+    numbers = set()
+    for name in names:
+        if isinstance(name, str) and name.startswith("i386:"):
+            continue  # i386 calls are killed by every filter's architecture check; nothing to allow
+        if isinstance(name, int) or (isinstance(name, str) and name.isdigit()):
+            numbers.add(int(name))
+        elif isinstance(name, str) and name in SYSCALL_NUMBERS:
+            numbers.add(SYSCALL_NUMBERS[name])
+        else:
+            raise CcSandboxError(f"--exec-allow {path}: {name!r} is not an x86_64 syscall")
+    return numbers
 
 
 class Enforcement:

@@ -105,7 +105,7 @@ def test_an_unknown_syscall_number_fails_the_link_naming_the_site_and_the_fix(
     tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
 ) -> None:
     done, binary = _make("unresolved.c", tmp_path / "w", cc_sandbox, tool_env)
-    _one_line_refusal(done, "main", "--unresolved allow-all", "CC_SANDBOX_UNRESOLVED=allow-all")
+    _one_line_refusal(done, "main", "--unresolved allow-all", "CC_SANDBOX_OPTIONS")
     assert not binary.exists()
 
 
@@ -119,7 +119,7 @@ def test_allow_all_is_accepted_on_request_and_said_in_capitals(
     assert "ALL SYSCALLS: ALLOW-ALL" in shown.stdout and "unresolved   main" in shown.stdout
     plain = run(
         [cc_sandbox, "cc", "-O2", "-o", str(tmp_path / "p"), str(PROGRAMS / "unresolved.c")],
-        {**tool_env, "CC_SANDBOX_UNRESOLVED": "allow-all"},
+        {**tool_env, "CC_SANDBOX_OPTIONS": "--unresolved allow-all"},
     )
     assert plain.returncode == 0 and "ALLOW-ALL" in plain.stderr, plain.stderr
 
