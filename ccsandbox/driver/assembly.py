@@ -26,8 +26,15 @@ __all__ = ["as_c_source", "assemble", "compile_assembly", "replace_assembly_inpu
 _ACTION_FLAGS = frozenset({"-c", "-S", "-E"})
 
 
+#: LTO concatenates the file-scope asm of every unit: each starts in .text, as an assembler run
+#: would, and leaves the syntax, mode and section as the next unit expects them.
+_PROLOGUE = ".text\n"
+_EPILOGUE = "\n.att_syntax prefix\n.code64\n.text\n"
+
+
 def as_c_source(text: str) -> str:
     """A C translation unit whose only content is ``text`` as file-scope asm."""
+    text = _PROLOGUE + text + _EPILOGUE
     escaped = text.replace("\\", "\\\\").replace('"', '\\"').replace("\n", '\\n"\n"')
     return f'__asm__("{escaped}");\n'
 
