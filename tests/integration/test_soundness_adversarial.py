@@ -117,6 +117,11 @@ def test_allow_all_is_accepted_on_request_and_said_in_capitals(
     assert "ALLOW-ALL" in done.stderr and "ALLOWS EVERY SYSCALL" in done.stderr
     shown = run([cc_sandbox, "inspect", str(binary)], tool_env)
     assert "ALL SYSCALLS: ALLOW-ALL" in shown.stdout and "unresolved   main" in shown.stdout
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "embedded.schema.json").read_text())
+    metadata = json.loads(run([cc_sandbox, "inspect", "--json", str(binary)], tool_env).stdout)
+    jsonschema.Draft202012Validator(schema).validate(metadata)
+    assert metadata["action"] == "allow-all" and metadata["unresolved"][0].startswith("main: ")
     plain = run(
         [cc_sandbox, "cc", "-O2", "-o", str(tmp_path / "p"), str(PROGRAMS / "unresolved.c")],
         {**tool_env, "CC_SANDBOX_OPTIONS": "--unresolved allow-all"},
