@@ -217,7 +217,8 @@ class _Program:
         site = self.facts.functions[caller].indirect_calls[self.facts.functions[caller].sites[index].refs[0]]
         if site.field and f"<indirect {site.type} {site.field}>" in self.graph.succ[caller]:
             return f"<indirect {site.type} {site.field}>"
-        return f"<indirect {site.type}>"
+        fini = f"<indirect {site.type} .fini_array>"  # musl's .fini_array walk (callgraph.fini_walk)
+        return fini if fini in self.graph.succ[caller] else f"<indirect {site.type}>"
 
     def dispatches_reaching(self, target: str) -> set[str]:
         """Dispatch nodes that may call ``target``."""
@@ -452,10 +453,14 @@ def _resolve(
         for index in indexes:
             site = fn.sites[index]
             if site.kind == "c":
-                calls.add(fn.calls[site.refs[0]])
+                calls.update(fn.calls[r] for r in site.refs)  # a choice of constants: one call each
             elif site.kind == "s":
                 values.update(fn.syscalls[r] for r in site.refs)
         calls.update(c for c in fn.calls if c.callee in on_stack)  # in progress at T
+        # asm that both calls through a pointer and makes a syscall is one site of one kind:
+        # a syscall value that no site accounts for counts as possibly after T
+        placed = {fn.syscalls[r] for site in fn.sites if site.kind == "s" for r in site.refs}
+        values.update(v for v in fn.syscalls if v not in placed)
         functions[host] = replace(fn, calls=tuple(sorted(calls, key=repr)), syscalls=tuple(sorted(values, key=str)))
     view = replace(facts, functions=functions)
     live = reachable | frozenset(partial)
@@ -567,7 +572,7 @@ def _suppliers(program: _Program, reach: PhaseReach) -> dict[int, set[str]]:
     }
     for host, indexes in reach.partial.items():
         fn = facts.functions[host]
-        live[host] = [fn.calls[fn.sites[i].refs[0]] for i in indexes if fn.sites[i].kind == "c"]
+        live[host] = [fn.calls[r] for i in indexes if fn.sites[i].kind == "c" for r in fn.sites[i].refs]
     found: dict[int, set[str]] = defaultdict(set)
     for name, calls in live.items():
         for call in calls:

@@ -50,7 +50,8 @@ class IndirectSite:
 class Site(NamedTuple):
     """One call, indirect call or syscall site, in block and instruction order (version 2).
 
-    ``kind`` is ``"c"`` (``refs[0]`` indexes the function's ``calls``), ``"i"`` (its
+    ``kind`` is ``"c"`` (``refs`` index the function's ``calls``: a choice of constants at an
+    argument gives one call each, all to the same callee), ``"i"`` (its
     ``indirect_calls``) or ``"s"`` (``refs`` index its ``syscalls``: phi/select give several).
     ``inlined`` names the source functions LTO inlined the site out of, innermost first.
     A named tuple rather than a dataclass: redis has ~30k sites, and loading must stay fast.
@@ -138,6 +139,8 @@ class Facts:
     ctors: tuple[str, ...] = ()
     dtors: tuple[str, ...] = ()
     module_asm_refs: tuple[str, ...] = ()
+    module_asm_syscalls: tuple[Value, ...] = ()  # sites in file-scope asm under no function label
+    module_asm_calls_pointers: bool = False  # file-scope asm calls through a pointer
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
     debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
@@ -211,6 +214,8 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             ctors=tuple(obj.get("ctors", [])),
             dtors=tuple(obj.get("dtors", [])),
             module_asm_refs=tuple(obj.get("module_asm_refs", [])),
+            module_asm_syscalls=tuple(_value(v, "module asm") for v in obj.get("module_asm_syscalls", [])),
+            module_asm_calls_pointers=bool(obj.get("module_asm_calls_pointers", False)),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
             debug_info=bool(obj.get("debug_info", False)),

@@ -53,7 +53,7 @@ struct IndirectCallFact {
 struct SiteFact {
   unsigned Block = 0;
   enum Kind { Call, Indirect, Syscall } K = Call;
-  CallFact Direct;                        // Call
+  std::set<CallFact> Direct;              // Call (a choice of constants at an argument: several)
   IndirectCallFact Through;               // Indirect
   std::set<ValueFact> Values;             // Syscall (phi/select: several)
   std::vector<std::string> Inlined;       // inlined-at chain from debug info, innermost first
@@ -85,6 +85,8 @@ struct ModuleFacts {
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
   bool DebugInfo = false;   // the module has debug compile units (inlined-at chains are known)
+  std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
+  bool ModuleAsmCallsPointers = false;     // file-scope asm calls or jumps through a pointer
 };
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {

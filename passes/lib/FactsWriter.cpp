@@ -105,6 +105,9 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
       });
     if (Facts.DebugInfo)
       J.attribute("debug_info", true);
+    if (Facts.ModuleAsmCallsPointers)
+      J.attribute("module_asm_calls_pointers", true);
+    arrayIfAny(J, "module_asm_syscalls", Facts.ModuleAsmSyscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);
     ChainIndex Chains = inlinedChains(Facts);

@@ -63,7 +63,7 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
       Site.Block = Number[&BB];
       if (!One.Calls.empty()) {
         Site.K = SiteFact::Call;
-        Site.Direct = *One.Calls.begin();
+        Site.Direct = One.Calls;
       } else if (!One.IndirectCalls.empty()) {
         Site.K = SiteFact::Indirect;
         Site.Through = *One.IndirectCalls.begin();
@@ -161,7 +161,8 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF, const
         switch (S.K) {
         case SiteFact::Call:
           J.value("c");
-          J.value(Calls.at(S.Direct));
+          for (const CallFact &C : S.Direct)  // sorted as FF.Calls, so indexes ascend
+            J.value(Calls.at(C));
           break;
         case SiteFact::Indirect:
           J.value("i");

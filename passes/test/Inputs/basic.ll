@@ -120,7 +120,7 @@ attributes #6 = { nounwind }
 !llvm.ident = !{!8}
 
 !0 = distinct !DICompileUnit(language: DW_LANG_C11, file: !1, producer: "Debian clang version 19.1.7 (3~deb12u1)", isOptimized: true, runtimeVersion: 0, emissionKind: LineTablesOnly, splitDebugInlining: false, nameTableKind: None)
-!1 = !DIFile(filename: "basic.c", directory: "/work/wt/phasecut/passes/test/Inputs", checksumkind: CSK_MD5, checksum: "ef47a4e5e9c8c31cfa2dadb9f8e6540c")
+!1 = !DIFile(filename: "basic.c", directory: "/work/main/passes/test/Inputs", checksumkind: CSK_MD5, checksum: "ef47a4e5e9c8c31cfa2dadb9f8e6540c")
 !2 = !{i32 7, !"Dwarf Version", i32 5}
 !3 = !{i32 2, !"Debug Info Version", i32 3}
 !4 = !{i32 1, !"wchar_size", i32 4}
