@@ -18,9 +18,16 @@ from ..trace.workload import load_workload, run_workload
 
 
 def write_json(path: Path, document: dict[str, Any]) -> None:
-    """Write ``document`` whole or not at all (a temporary file renamed into place)."""
+    """Write ``document`` whole or not at all: a temporary file renamed over a regular file (or
+    a new one). Anything else (``/dev/null``, a FIFO, ``/dev/stdout``) is written in place, never
+    replaced."""
+    text = json.dumps(document, indent=1) + "\n"
+    if path.exists() and not path.is_file():
+        with open(path, "w") as stream:
+            stream.write(text)
+        return
     staged = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    staged.write_text(json.dumps(document, indent=1) + "\n")
+    staged.write_text(text)
     os.replace(staged, path)
 
 
@@ -98,13 +105,13 @@ def trace(
               cc-sandbox trace -p "$(pidof redis-server)" -o r.json --learn r.policy.json   (Ctrl-C ends it)
               cc-sandbox trace --workload examples/real/sqlite3/workload.json -o s.json -- ./sqlite3
     """
-    if workload is not None:
-        return _trace_workload(workload, command, output, as_json, learn)
-    if (attach is None) == (not command):
-        raise click.UsageError("give either a COMMAND to run or -p PID to attach to, not both")
     stops: Stops | None = None
     if seccomp_bpf is not None:
         stops = "seccomp" if seccomp_bpf else "syscall"
+    if workload is not None:
+        return _trace_workload(workload, command, output, as_json, learn, stops)
+    if (attach is None) == (not command):
+        raise click.UsageError("give either a COMMAND to run or -p PID to attach to, not both")
     if summary and stops == "seccomp":
         raise click.UsageError("--summary counts errors, which needs exit stops: drop --seccomp-bpf")
     if summary:
@@ -177,12 +184,19 @@ def _learn(document: dict[str, Any], learn: Path | None) -> None:
 
 
 def _trace_workload(
-    workload: Path, command: tuple[str, ...], output: Path | None, as_json: bool, learn: Path | None
+    workload: Path,
+    command: tuple[str, ...],
+    output: Path | None,
+    as_json: bool,
+    learn: Path | None,
+    stops: Stops | None,
 ) -> int:
     if len(command) != 1:
         raise click.UsageError("with --workload, give only the program: cc-sandbox trace --workload FILE -- BINARY")
     spec = load_workload(workload)
-    merged = run_workload(spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True))
+    merged = run_workload(
+        spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True), stops
+    )
     _learn(merged, learn)
     if output is not None:
         write_json(output, merged)

@@ -26,7 +26,7 @@ import shutil
 import signal
 import time
 from collections import Counter
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from errno import ESRCH
 from pathlib import Path
@@ -36,12 +36,14 @@ from typing import Any, Literal
 from ..errors import CcSandboxError
 from ..syscalls import name_of
 from . import _ptrace as pt
+from .ownfilter import kills_only, read_filter
 from .phases import PhasePoint, mapping_base, resolve_points
 
 AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 = 0xC000003E, 0x40000003
 X32_BIT = 0x40000000
 FOLLOW = pt.O_TRACESYSGOOD | pt.O_TRACEFORK | pt.O_TRACEVFORK | pt.O_TRACECLONE | pt.O_TRACEEXEC
-EXECVE, SECCOMP, SECCOMP_SET_MODE_FILTER = 59, 317, 1
+EXECVE, PRCTL, SECCOMP = 59, 157, 317
+SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 22, 2
 GROUP_STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 
 Stops = Literal["seccomp", "syscall"]
@@ -206,13 +208,14 @@ class _Session:
         self.signal: int | None = None
         self.filtered: set[int] = set()  # tasks with an active seccomp filter (inherited by children)
         self.full: set[int] = set()  # thread groups traced with syscall-entry stops in one-stop mode
+        self.killers: set[int] = set()  # thread groups under a filter of their own that only kills
         self.entered: dict[int, tuple[ProgramRecord, str]] = {}  # task -> the call it is in (errors)
         self.interrupted: int | None = None
         self.in_wait = False
 
     # --- recording -------------------------------------------------------------------------
 
-    def record(self, pid: int, arch: int, nr: int, arg0: int) -> None:
+    def record(self, pid: int, arch: int, nr: int, args: Sequence[int] = (0, 0, 0)) -> None:
         if not self.armed:
             if pid != self.root or nr != EXECVE:
                 return
@@ -231,11 +234,34 @@ class _Session:
         counter[name] += 1
         if not self.one_stop:
             self.entered[pid] = (rec, name)
-        if arch == AUDIT_ARCH_X86_64 and nr == SECCOMP and arg0 == SECCOMP_SET_MODE_FILTER:
+        if arch == AUDIT_ARCH_X86_64 and (
+            (nr == SECCOMP and args[0] == SECCOMP_SET_MODE_FILTER)
+            or (nr == PRCTL and args[0] == PR_SET_SECCOMP and args[1] == SECCOMP_MODE_FILTER)
+        ):
             self.filtered.add(pid)  # from the next call on (counted as filtered even if it failed)
             rec.filtered = True
-            if self.one_stop:  # calls its own filter denies would never reach our RET_TRACE stop
-                self.full.add(self.tgid_of.get(pid, pid))
+            if self.one_stop:
+                self.on_own_filter(pid, args[2])
+
+    def on_own_filter(self, pid: int, fprog: int) -> None:
+        """The program installs a filter: a call it denies will not reach our RET_TRACE stop. If it
+        only kills, the call is read at the task's exit stop; otherwise trace with entry stops."""
+        tgid = self.tgid_of.get(pid, pid)
+        program = read_filter(pid, fprog)
+        if program is not None and kills_only(program):
+            self.killers.add(tgid)
+        else:
+            self.full.add(tgid)
+
+    def on_exit_stop(self, pid: int) -> None:
+        """PTRACE_EVENT_EXIT: a task killed by its program's filter (SIGSYS) was in the denied call."""
+        if self.tgid_of.get(pid) in self.killers:
+            code = pt.event_message(pid)
+            if os.WIFSIGNALED(code) and os.WTERMSIG(code) == signal.SIGSYS:
+                nr = pt.get_regs(pid).words[pt.ORIG_RAX_INDEX]
+                if nr < X32_BIT:  # -1 (all ones) when it was not in a syscall
+                    self.record(pid, AUDIT_ARCH_X86_64, nr)
+        self.resume(pid)
 
     def record_exit(self, pid: int, is_error: int) -> None:
         entered = self.entered.pop(pid, None)
@@ -256,15 +282,17 @@ class _Session:
         if sig == signal.SIGTRAP | 0x80:  # syscall-entry or -exit stop
             info = pt.syscall_info(pid)
             if info.op == pt.INFO_ENTRY:
-                self.record(pid, info.arch, info.nr, info.args[0])
+                self.record(pid, info.arch, info.nr, info.args)
             elif info.op == pt.INFO_EXIT and not self.one_stop:
                 self.record_exit(pid, info.args[0] & 0xFF)
             return self.resume(pid)
         if sig == signal.SIGTRAP and event == pt.EVENT_SECCOMP:
             if self.tgid_of.get(pid) not in self.full:  # else recorded at its entry stop
                 info = pt.syscall_info(pid)
-                self.record(pid, info.arch, info.nr, info.args[0])
+                self.record(pid, info.arch, info.nr, info.args)
             return self.resume(pid)
+        if sig == signal.SIGTRAP and event == pt.EVENT_EXIT:
+            return self.on_exit_stop(pid)
         if sig == signal.SIGTRAP and event in (pt.EVENT_FORK, pt.EVENT_VFORK, pt.EVENT_CLONE):
             return self.on_new_task(pid, pt.event_message(pid), event)
         if sig == signal.SIGTRAP and event == pt.EVENT_EXEC:
@@ -289,8 +317,11 @@ class _Session:
         self.tgid_of[child] = (
             self.tgid_of.get(parent, parent) if event == pt.EVENT_CLONE and _is_thread(child) else child
         )
-        if self.tgid_of[parent] in self.full and self.tgid_of[child] != self.tgid_of[parent]:
-            self.full.add(child)  # a child process inherits its parent's filter
+        if self.tgid_of[child] != self.tgid_of[parent]:  # a child process inherits its parent's filters
+            if self.tgid_of[parent] in self.full:
+                self.full.add(child)
+            if self.tgid_of[parent] in self.killers:
+                self.killers.add(child)
         if parent in self.filtered:
             self.filtered.add(child)
         self.alive.add(child)
@@ -306,7 +337,7 @@ class _Session:
         if not self.armed and pid == self.root:  # the one-stop filter did not get installed
             self.armed = True
             self.full.add(self.tgid_of.get(pid, pid))
-            self.record(pid, AUDIT_ARCH_X86_64, EXECVE, 0)
+            self.record(pid, AUDIT_ARCH_X86_64, EXECVE)
         self.image_of[pid] = os.readlink(f"/proc/{pid}/exe")
         if pid == self.root and self.points and not self.breakpoints:
             self.plant(pid)
@@ -386,6 +417,8 @@ class _Session:
                 break
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):
                 self.on_exit(waited, status)
+            else:  # e.g. its PTRACE_EVENT_EXIT stop, which SIGKILL does not skip
+                pt.resume(pt.PTRACE_CONT, waited, 0)
 
     def detach_all(self) -> None:
         """Leave every tracee running untraced. A task must be in a ptrace-stop to be detached:
@@ -478,7 +511,7 @@ def _start(
             "the traced process did not stop for the tracer: is ptrace permitted here? "
             "(check /proc/sys/kernel/yama/ptrace_scope and seccomp of this shell)"
         )
-    options = FOLLOW | pt.O_EXITKILL | (pt.O_TRACESECCOMP if one_stop else 0)
+    options = FOLLOW | pt.O_EXITKILL | (pt.O_TRACESECCOMP | pt.O_TRACEEXIT if one_stop else 0)
     pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, options)
     return pid, os.path.realpath(path)
 

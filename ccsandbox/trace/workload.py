@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
-from .tracer import Trace, run_trace
+from .tracer import Stops, Trace, run_trace
 
 __all__ = ["load_workload", "merge_traces", "run_workload"]
 
@@ -75,24 +75,26 @@ def _fill(items: list[str], values: dict[str, str]) -> list[str]:
     return [str(item).format(**values) for item in items]
 
 
-def _run_case(case: dict[str, Any], values: dict[str, str]) -> Trace:
+def _run_case(case: dict[str, Any], values: dict[str, str], stops: Stops | None) -> Trace:
     env = {**os.environ, **{k: str(v) for k, v in case.get("env", {}).items()}}
     with tempfile.TemporaryFile() as stdin:
         stdin.write(str(case.get("stdin", "")).encode())
         stdin.seek(0)
-        trace = run_trace(_fill(case["argv"], values), stdin=stdin.fileno(), env=env, cwd=values["tmp"], quiet=True)
+        trace = run_trace(
+            _fill(case["argv"], values), stdin=stdin.fileno(), env=env, cwd=values["tmp"], quiet=True, stops=stops
+        )
     expected = case.get("expect_exit")
     if expected is not None and trace.exit_status != expected:
         raise WorkloadError(f"case {case.get('name', case['argv'])!r} exited {trace.exit_status}, expected {expected}")
     return trace
 
 
-def _run_server(server: dict[str, Any], values: dict[str, str]) -> Trace:
+def _run_server(server: dict[str, Any], values: dict[str, str], stops: Stops | None) -> Trace:
     started: list[int] = []
     result: list[Trace] = []
     runner = threading.Thread(
         target=lambda: result.append(
-            run_trace(_fill(server["argv"], values), on_start=started.append, cwd=values["tmp"])
+            run_trace(_fill(server["argv"], values), on_start=started.append, cwd=values["tmp"], stops=stops)
         ),
         daemon=True,
     )
@@ -154,7 +156,9 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
     }
 
 
-def run_workload(workload: dict[str, Any], binary: Path, progress: Callable[[str], None]) -> dict[str, Any]:
+def run_workload(
+    workload: dict[str, Any], binary: Path, progress: Callable[[str], None], stops: Stops | None = None
+) -> dict[str, Any]:
     """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace."""
     traces = []
     cases = workload.get("cases", [])
@@ -163,8 +167,8 @@ def run_workload(workload: dict[str, Any], binary: Path, progress: Callable[[str
         values = {"binary": str(binary), "dir": str(binary.parent), "tmp": tmp, "port": str(_free_port())}
         for i, case in enumerate(cases, start=1):
             progress(f"[{i}/{total}] {case.get('name', ' '.join(case['argv']))}")
-            traces.append(_run_case(case, values))
+            traces.append(_run_case(case, values, stops))
         if workload.get("server"):
             progress(f"[{total}/{total}] server")
-            traces.append(_run_server(workload["server"], values))
+            traces.append(_run_server(workload["server"], values, stops))
     return merge_traces(traces)

@@ -67,16 +67,20 @@ def test_the_cli_exits_like_strace(tmp_path: Path, cc_sandbox: str, tool_env: di
     assert segv.returncode == -11 and "killed by SIGSEGV" in segv.stderr
 
 
-def test_a_sandboxed_program_is_seen_whole_in_one_stop_mode(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+@pytest.mark.parametrize("action", ["kill", "errno"])
+def test_a_call_the_programs_own_filter_denies_is_seen_in_one_stop_mode(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], action: str
 ) -> None:
-    """Once the program installs its own filter, a call that filter denies would never reach the
-    tracer's RET_TRACE stop: those tasks switch to entry stops, so the denied call is recorded."""
+    """A call the program's own filter denies never reaches the tracer's RET_TRACE stop. A filter
+    that only kills: the call is read at the task's exit. Otherwise: the process is traced with
+    entry stops (which come before seccomp) from its install on."""
     work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "--deny", "writev", "-C", str(work)], tool_env).returncode == 0
+    built = run([cc_sandbox, "make", "--policy-action", action, "--deny", "writev", "-C", str(work)], tool_env)
+    assert built.returncode == 0, built.stderr
     trace = run_trace([str(work / "hello")], stops="seccomp")
-    assert trace.signal == 31, "the negative control dies of SIGSYS"
+    assert trace.signal == (31 if action == "kill" else None), "the kill-mode negative control dies of SIGSYS"
     assert "writev" in trace.programs[0].after_filter
+    assert traced_names([str(work / "hello")], "seccomp") == strace_names([str(work / "hello")], tmp_path / "log")
 
 
 def test_i386_calls_are_labelled_not_misnamed(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:

@@ -191,3 +191,16 @@ def test_the_summary_table_counts_calls_and_errors_like_strace_c(
     assert rows.pop("total")[1] == sum(e for _, e in theirs.values())
     rows.pop("exit_group")  # strace -c counts a call at its exit, and exit_group has none
     assert rows == theirs
+
+
+def test_output_to_a_device_or_fifo_is_written_in_place_not_replaced(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    """`-o /dev/null` must never replace /dev/null with a file (a FIFO stands in for it here)."""
+    fifo = tmp_path / "out.fifo"
+    os.mkfifo(fifo)
+    reader = subprocess.Popen(["cat", str(fifo)], stdout=subprocess.PIPE, text=True)
+    done = run([cc_sandbox, "trace", "-o", str(fifo), "--", "/bin/true"], tool_env)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(reader.communicate(timeout=10)[0])["format"] == "cc-sandbox-trace"
+    assert fifo.is_fifo()
