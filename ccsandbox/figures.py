@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.figure import Figure
 
 __all__ = ["Bar", "grouped_bars", "horizontal_bars"]
 
