@@ -69,7 +69,12 @@ def horizontal_bars(title: str, bars: Sequence[Bar], xlabel: str, *, log: bool =
 
 
 def grouped_bars(
-    title: str, groups: Sequence[str], series: Sequence[tuple[str, Sequence[float | None], bool]], ylabel: str
+    title: str,
+    groups: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float | None], bool]],
+    ylabel: str,
+    *,
+    log: bool = False,
 ) -> str:
     """Bars per group (e.g. phase 0, phase 1) for several series (label, values, quoted)."""
     figure = Figure(figsize=(7.5, 3.6))
@@ -83,7 +88,7 @@ def grouped_bars(
         ours += 0 if quoted else 1
         bars = axes.bar(
             xs,
-            [v or 0 for v in values],
+            [v or (1e-3 if log else 0) for v in values],
             width,
             label=label + (" (quoted)" if quoted else ""),
             color=color,
@@ -91,7 +96,10 @@ def grouped_bars(
             edgecolor="white",
         )
         for x, value, _ in zip(xs, values, bars.patches, strict=True):
-            axes.text(x, value or 0, "n/a" if value is None else f"{value:g}", ha="center", va="bottom", fontsize=7)
+            at = value or (1e-3 if log else 0)
+            axes.text(x, at, "n/a" if value is None else f"{value:g}", ha="center", va="bottom", fontsize=7)
+    if log:
+        axes.set_yscale("log")
     axes.set_xticks(range(len(groups)), list(groups))
     axes.set_ylabel(ylabel)
     axes.set_title(title, fontsize=10)

@@ -26,7 +26,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, module_cmd, sysroot_cmd, trace_cmd
+from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, evaluate_cmd, module_cmd, sysroot_cmd, trace_cmd
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -70,6 +70,7 @@ for command in (
     sysroot_cmd.sysroot,
     trace_cmd.trace,
     compare_cmd.compare,
+    evaluate_cmd.evaluate,
 ):
     cli.add_command(command)
 

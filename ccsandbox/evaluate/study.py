@@ -10,7 +10,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["PROGRAMS", "ROWS", "SETUP", "TABLE_SIZE", "TRANSITIONS", "QuotedRow"]
+__all__ = [
+    "PROGRAMS",
+    "ROWS",
+    "SETUP",
+    "TABLE_SIZE",
+    "TRACER_ONE_PHASE",
+    "TRACER_TWO_PHASES",
+    "TRANSITIONS",
+    "QuotedRow",
+]
 
 TABLE_SIZE = 373
 SETUP = (
@@ -43,6 +52,7 @@ class QuotedRow:
         return None if blocked is None else TABLE_SIZE - blocked
 
 
+TRACER_ONE_PHASE, TRACER_TWO_PHASES = "study's ptrace tracer, one phase", "study's tracer, two phases"
 ROWS: tuple[QuotedRow, ...] = (
     QuotedRow(
         "1",
