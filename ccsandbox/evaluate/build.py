@@ -77,9 +77,12 @@ def _env() -> dict[str, str]:
 
 def build(subject: Subject, work: Path, logs: Path, toolchain: str) -> Built:
     """Build ``subject`` under ``work`` (or reuse the build the stamp describes)."""
-    work.mkdir(parents=True, exist_ok=True)
-    logs.mkdir(parents=True, exist_ok=True)
     log = logs / f"{subject.name}-build.log"
+    try:
+        work.mkdir(parents=True, exist_ok=True)
+        logs.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise BuildError(f"{subject.name}: cannot create the build directory {work}: {err.strerror}") from None
     stamp = work / ".cc-sandbox-evaluate" / f"{subject.name}.json"
     key = _key(subject, toolchain)
     binary = work / subject.binary

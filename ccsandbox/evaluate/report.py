@@ -314,6 +314,15 @@ def build_document(results: dict[str, Any]) -> tuple[Document, list[Figure]]:
             doc.append(("p", "UNSOUND (traced, not allowed): none"))
         over = program.get("over_approximation", [])
         doc.append(("p", f"Allowed but not traced ({len(over)}; what the over-approximation allows): {' '.join(over)}"))
+        blocked_by_mode = program.get("static", {}).get("not_in_embedded_filter")
+        if blocked_by_mode:
+            doc.append(
+                (
+                    "p",
+                    f"Allowed by the analysis but failed by the embedded filter's exec handling: "
+                    f"{' '.join(blocked_by_mode)}",
+                )
+            )
         if program.get("before_filter"):
             doc.append(
                 ("p", f"Made before the filter was installed (not counted): {' '.join(program['before_filter'])}")

@@ -99,7 +99,12 @@ def evaluate_program(subject: Subject, out: Path, work: Path, toolchain: str, pr
     static = steps.run("analysis", "static analysis", lambda: _analyze(binary, here / "static.policy.json"))
     if static is not None:
         result["artifacts"]["policy"] = f"{subject.name}/static.policy.json"
-        result["static"] = {"allowed": static.pop("allowed"), **static.pop("counts")}
+        result["static"] = {
+            "allowed": static.pop("allowed"),
+            **static.pop("counts"),
+            "not_in_embedded_filter": static.pop("not_in_embedded_filter"),
+            "only_in_embedded_filter": static.pop("only_in_embedded_filter"),
+        }
     if subject.static_transition:
         if phasecut_available():
             cut = steps.run(
@@ -153,9 +158,10 @@ def _analyze(binary: Path, output: Path) -> dict[str, Any]:
     embedded = set(read_policy_source(binary).allowed)
     return {
         "seconds": round(seconds, 3),
-        "allowed": sorted(embedded),
-        "counts": _counts(embedded),
-        "matches_embedded": names == embedded,
+        "allowed": sorted(names),
+        "counts": _counts(names),
+        "not_in_embedded_filter": sorted(names - embedded),  # e.g. execve under --exec block (fails with EPERM)
+        "only_in_embedded_filter": sorted(embedded - names),
         "allow_all": document["allow_all"],
     }
 
