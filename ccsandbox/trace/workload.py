@@ -111,7 +111,14 @@ def _run_server(server: dict[str, Any], values: dict[str, str], stops: Stops | N
     result: list[Trace] = []
     runner = threading.Thread(
         target=lambda: result.append(
-            run_trace(_fill(server["argv"], values), phase_at, on_start=started.append, cwd=values["tmp"], stops=stops)
+            run_trace(
+                _fill(server["argv"], values),
+                phase_at,
+                on_start=started.append,
+                cwd=values["tmp"],
+                quiet=True,
+                stops=stops,
+            )
         ),
         daemon=True,
     )
