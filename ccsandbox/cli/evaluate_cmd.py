@@ -15,7 +15,6 @@ import click
 from .. import __version__
 from ..evaluate import study
 from ..evaluate.build import toolchain_key
-from ..evaluate.report import build_document, render_html, render_markdown
 from ..evaluate.run import evaluate_program
 from ..evaluate.subjects import DEFAULT, QUICK, SUBJECTS, select
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES
@@ -126,6 +125,8 @@ def evaluate(programs: str | None, quick: bool, out: Path, work: Path | None) ->
             ],
         },
     }
+    from ..evaluate.report import build_document, render_html, render_markdown  # matplotlib: slow to import
+
     document, figures = build_document(results)
     (out / "figures").mkdir(exist_ok=True)
     for figure in figures:

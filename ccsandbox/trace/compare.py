@@ -11,7 +11,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ..figures import Bar, horizontal_bars
 from ..syscalls import SYSCALL_NAMES
 
 __all__ = ["Comparison", "compare_sets", "render_svg"]
@@ -78,7 +77,10 @@ def compare_sets(program: str, static: set[str], traces: list[dict[str, Any]], t
 
 
 def render_svg(comparison: Comparison) -> str:
-    """A bar chart of blocked syscalls per source, like the study's figures (ccsandbox.figures)."""
+    """A bar chart of blocked syscalls per source, like the study's figures (ccsandbox.figures;
+    imported here, as matplotlib takes a while to load and most commands never draw)."""
+    from ..figures import Bar, horizontal_bars
+
     bars = [Bar(source.strip(), blocked) for source, _, blocked in comparison.rows()]
     return horizontal_bars(
         f"{comparison.program}: blocked syscalls (of {len(SYSCALL_NAMES)}, x86_64)", bars, "blocked syscalls"

@@ -10,6 +10,7 @@ which come before seccomp.
 
 from __future__ import annotations
 
+import functools
 import os
 import struct
 
@@ -39,14 +40,21 @@ def read_filter(pid: int, fprog: int) -> list[Insn] | None:
 
 
 def kills_only(program: list[Insn]) -> bool:
+    """See :func:`_kills_only` (cached: a workload runs the same binary, with the same filter, often)."""
+    return _kills_only(tuple(program))
+
+
+@functools.lru_cache(maxsize=32)
+def _kills_only(program: tuple[Insn, ...]) -> bool:
     """True when every verdict, for every number of both arches, is a pass or a kill, and no
     verdict can depend on the call's arguments or address (no load beyond ``nr`` and ``arch``)."""
     if any(code & 0x07 == bpf.LD and (code != bpf.LD_W_ABS or k >= 8) for code, _, _, k in program):
         return False
+    listing = list(program)
     try:
         for arch in (bpf.AUDIT_ARCH_X86_64, bpf.AUDIT_ARCH_I386):
             for nr in [*range(1024), bpf.X32_SYSCALL_BIT, 0xFFFFFFFF]:
-                action = vm.run(program, nr, arch) & ACTION_FULL
+                action = vm.run(listing, nr, arch) & ACTION_FULL
                 if action not in _PASSES and action not in _KILLS:
                     return False
     except ValueError:
