@@ -8,8 +8,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ..errors import CcSandboxError
+from ..resources import repo_root
 
-REPO = Path(__file__).resolve().parents[2]
+REPO = repo_root()
 EXAMPLES = REPO / "examples"
 
 __all__ = ["DEFAULT", "EXAMPLES", "QUICK", "SUBJECTS", "Subject", "select"]
