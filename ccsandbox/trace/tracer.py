@@ -44,6 +44,7 @@ X32_BIT = 0x40000000
 FOLLOW = pt.O_TRACESYSGOOD | pt.O_TRACEFORK | pt.O_TRACEVFORK | pt.O_TRACECLONE | pt.O_TRACEEXEC
 EXECVE, PRCTL, SECCOMP = 59, 157, 317
 SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 22, 2
+SECCOMP_STOP = 0x7F | signal.SIGTRAP << 8 | pt.EVENT_SECCOMP << 16  # the wait status of a RET_TRACE stop
 GROUP_STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 
 Stops = Literal["seccomp", "syscall"]
@@ -385,14 +386,22 @@ class _Session:
     # --- the loop and its end ------------------------------------------------------------------
 
     def loop(self) -> None:
+        waitpid, syscall_info, resume, tgid_of, full = os.waitpid, pt.syscall_info, pt.resume, self.tgid_of, self.full
         while self.alive and self.interrupted is None:
             self.in_wait = True
             try:
-                waited, status = os.waitpid(-1, pt.WALL)
+                waited, status = waitpid(-1, pt.WALL)
             except (ChildProcessError, _Interrupted):
                 break
             finally:
                 self.in_wait = False
+            if status == SECCOMP_STOP and tgid_of.get(waited) not in full:  # the hot path, once per syscall
+                info = syscall_info(waited)
+                self.record(waited, info.arch, info.nr, info.args)
+                err = resume(pt.PTRACE_CONT, waited, 0)
+                if err and err != ESRCH:
+                    raise pt.TraceError("resuming", err, waited)
+                continue
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):
                 self.on_exit(waited, status)
             elif os.WIFSTOPPED(status):
