@@ -119,7 +119,9 @@ def evaluate_program(subject: Subject, out: Path, work: Path, toolchain: str, pr
             result["missing"].append("phasecut: the phasecut command is not part of this cc-sandbox (per-phase static)")
     workload = load_workload(subject.workload)
     traced = steps.run(
-        "trace", "tracing the workload (one phase)", lambda: _trace(workload, binary, here / "trace.json", None)
+        "trace",
+        "tracing the workload (one phase)",
+        lambda: _trace(workload, binary, here / "trace.json", None, out / "logs" / f"{subject.name}-trace.log"),
     )
     if traced is not None:
         result["artifacts"]["trace"] = f"{subject.name}/trace.json"
@@ -127,11 +129,21 @@ def evaluate_program(subject: Subject, out: Path, work: Path, toolchain: str, pr
         phased = steps.run(
             "trace_phases",
             f"tracing the workload (phases at {subject.trace_point})",
-            lambda: _trace(workload, binary, here / "trace-phases.json", subject.trace_point),
+            lambda: _trace(
+                workload,
+                binary,
+                here / "trace-phases.json",
+                subject.trace_point,
+                out / "logs" / f"{subject.name}-trace-phases.log",
+            ),
         )
         if phased is not None:
             result["artifacts"]["trace_phases"] = f"{subject.name}/trace-phases.json"
-    steps.run("filters", "the workload under the embedded filter", lambda: _plain(workload, binary))
+    steps.run(
+        "filters",
+        "the workload under the embedded filter",
+        lambda: _plain(workload, binary, out / "logs" / f"{subject.name}-filters.log"),
+    )
     _compare(result, binary, out)
     return result
 
@@ -188,17 +200,35 @@ def _phasecut(binary: Path, transition: str, output: Path, logs: Path) -> dict[s
     return {"seconds": round(seconds, 2), "analysis_seconds": document.get("analysis_seconds")}
 
 
-def _trace(workload: dict[str, Any], binary: Path, output: Path, point: str | None) -> dict[str, Any]:
+def _trace(workload: dict[str, Any], binary: Path, output: Path, point: str | None, log: Path) -> dict[str, Any]:
     started = time.monotonic()
-    merged = run_workload(workload, binary, lambda line: None, phase_at=[point] if point else None)
+    with open(log, "w") as stream:
+        try:
+            merged = run_workload(
+                workload, binary, lambda line: print(line, file=stream, flush=True), phase_at=[point] if point else None
+            )
+        except CcSandboxError as err:
+            print(f"error: {err}", file=stream)
+            raise CcSandboxError(f"{err}; log: {log}") from None
     seconds = time.monotonic() - started
     _write(output, merged)
     return {"seconds": round(seconds, 2), "runs": merged["runs"], "traced_seconds": merged["seconds"]}
 
 
-def _plain(workload: dict[str, Any], binary: Path) -> dict[str, Any]:
+def _plain(workload: dict[str, Any], binary: Path, log: Path) -> dict[str, Any]:
+    """Kills are the finding (counted); a run that ends otherwise than its case expects failed."""
     runs = run_workload_plain(workload, binary)
+    log.write_text("".join(f"{r['name']}: exit {r['status']}\n{r.get('stderr', '')}\n" for r in runs))
     killed = [r for r in runs if r["status"] == -signal.SIGSYS]
+    failed = [r for r in runs if r not in killed and r.get("expected") is not None and r["status"] != r["expected"]]
+    if failed:
+        first = failed[0]
+        raise CcSandboxError(
+            f"run {first['name']!r} exited {first['status']}, expected {first['expected']} "
+            f"({len(failed)} failed); log: {log}"
+        )
+    for r in runs:
+        r.pop("stderr", None)
     return {"runs": len(runs), "kills": len(killed), "killed": [r["name"] for r in killed], "statuses": runs}
 
 

@@ -209,7 +209,14 @@ def run_workload_plain(workload: dict[str, Any], binary: Path) -> list[dict[str,
                 capture_output=True,
                 timeout=300,
             )
-            results.append({"name": case.get("name", " ".join(case["argv"])), "status": done.returncode})
+            results.append(
+                {
+                    "name": case.get("name", " ".join(case["argv"])),
+                    "status": done.returncode,
+                    "expected": case.get("expect_exit"),
+                    "stderr": done.stderr.decode(errors="replace")[-2000:],
+                }
+            )
         server = workload.get("server")
         if server:
             proc = subprocess.Popen(

@@ -124,3 +124,14 @@ def test_evaluate_quick_with_sqlite3(tmp_path: Path, cc_sandbox: str, tool_env: 
                 f"| *{row.tool}* | *quoted, table {row.table}* | *sqlite 3.22 (shell)* | *373* | "
                 f"*{373 - row.blocked['sqlite']}* | *{row.blocked['sqlite']}* |" in markdown
             ), row.tool
+
+
+def test_a_failing_workload_run_names_the_step_and_its_log(tmp_path: Path) -> None:
+    from ccsandbox.errors import CcSandboxError
+    from ccsandbox.evaluate.run import _plain
+
+    workload = {"cases": [{"name": "false", "argv": ["{binary}"], "expect_exit": 0}]}
+    log = tmp_path / "filters.log"
+    with pytest.raises(CcSandboxError, match=rf"run 'false' exited 1, expected 0 \(1 failed\); log: {log}"):
+        _plain(workload, Path("/bin/false"), log)
+    assert "false: exit 1" in log.read_text()
