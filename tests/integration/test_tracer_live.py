@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -204,3 +205,62 @@ def test_output_to_a_device_or_fifo_is_written_in_place_not_replaced(
     assert done.returncode == 0, done.stderr
     assert json.loads(reader.communicate(timeout=10)[0])["format"] == "cc-sandbox-trace"
     assert fifo.is_fifo()
+
+
+BUSY = "while :; do : >/dev/null; done"  # open, dup2, close... until stopped
+
+
+def _processes_with(argument: str) -> list[int]:
+    """The shells (not the tracer, whose command line holds the same words) given ``argument``."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                argv = (entry / "cmdline").read_bytes().split(b"\0")
+                if argv[0] == b"sh" and argument.encode() in argv:
+                    found.append(int(entry.name))
+            except OSError:
+                continue
+    return found
+
+
+@pytest.mark.parametrize("mode", ["kill", "detach"])
+def test_a_busy_command_interrupted_mid_run_leaves_a_complete_trace(
+    tmp_path: Path, cc_sandbox: str, mode: str, tracer: list[subprocess.Popen[str]]
+) -> None:
+    """Interrupted while the tracee makes thousands of calls a second (a stop may be in flight)."""
+    out, marker, log = tmp_path / "t.json", str(tmp_path / "marker-dir"), tmp_path / "stderr.txt"
+    Path(marker).mkdir()
+    with open(log, "w") as stderr_file:  # not a pipe: a detached tracee would hold it open
+        proc = subprocess.Popen(
+            [cc_sandbox, "trace", "--on-interrupt", mode, "-o", str(out), "--", "sh", "-c", BUSY, "sh", marker],
+            stdout=subprocess.DEVNULL,
+            stderr=stderr_file,
+            text=True,
+        )
+    tracer.append(proc)
+    deadline = time.monotonic() + 30
+    while not _processes_with(marker) and time.monotonic() < deadline:  # the tracee runs: tracing has begun
+        time.sleep(0.05)
+    time.sleep(0.5)
+    proc.send_signal(signal.SIGINT)
+    proc.wait(timeout=60)
+    assert proc.returncode == 130, log.read_text()
+    document = json.loads(out.read_text())
+    assert document["interrupted"] == "SIGINT" and document["detached"] is (mode == "detach")
+    assert sum(document["programs"][0]["counts"].values()) > 100
+    assert {"openat", "dup2", "close"} <= set(document["programs"][0]["syscalls"])
+    time.sleep(0.3)
+    left = _processes_with(marker)
+    try:
+        if mode == "kill":
+            assert left == [], "the tracee was ended"
+        else:
+            assert len(left) == 1, "the detached tracee runs on"
+            state = Path(f"/proc/{left[0]}/stat").read_text().split(")")[1].split()[0]
+            assert state in ("R", "S", "D", "Z"), state  # not stopped, not traced
+            assert "TracerPid:\t0" in Path(f"/proc/{left[0]}/status").read_text()
+    finally:
+        for pid in left:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
