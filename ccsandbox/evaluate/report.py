@@ -415,7 +415,7 @@ DIFFERENCES = [
     "Our traced sets leave out what runs before the embedded filter is installed (its installer's prctl and "
     "seccomp, and the start-up of musl), which no policy has to allow.",
     "Transition points: LTO inlines clear_files (ls) and aeMain (redis) into main, so for redis both sides use the "
-    "first entry of aeProcessEvents and for ls the tracer cannot split (no address to break at).",
+    "first entry of aeProcessEvents, and ls is not split at all (no function or call site is left to cut at).",
 ]
 
 

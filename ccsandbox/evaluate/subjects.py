@@ -52,10 +52,11 @@ SUBJECTS = {
             None,
             "src/coreutils-9.1/src/ls",
             EXAMPLES / "real/coreutils-ls/workload.json",
-            static_transition="main:clear_files",
+            static_transition=None,
             trace_point=None,
-            point_note="the call to clear_files in main (as the study); LTO inlines clear_files into main, so "
-            "the tracer has no address to break at and traces one phase only",
+            point_note="the study cut at the call to clear_files in main; LTO inlines clear_files into main "
+            "and the build has no debug info, so there is neither a function nor a call site to cut at "
+            "(phasecut: unknown function clear_files; the tracer: no address to break at); ls has one phase only",
         ),
         Subject(
             "sqlite3",
