@@ -15,7 +15,8 @@ from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
 from ..errors import CcSandboxError
 from ..facts.extract import load_facts
-from ..syscalls import SYSCALL_NUMBERS, name_of
+from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
+from .output import is_stdout, write_document
 
 target_argument = click.argument("target", type=click.Path(path_type=Path))
 mode_option = click.option(
@@ -56,7 +57,10 @@ def _render(policy: Policy) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the policy as JSON (format cc-sandbox-policy).")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the policy JSON here."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the policy JSON here (`-': to stdout, instead of the summary).",
 )
 def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Path | None) -> int:
     """Compute the system calls TARGET can make (a binary built by cc-sandbox, its .bc, or .facts).
@@ -68,15 +72,18 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
     facts = load_facts(target)
     result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
-    document = json.dumps(policy.to_json(), indent=2)
+    document = json.dumps(policy.to_json(), indent=2) + "\n"
     if output is not None:
-        output.write_text(document + "\n")
-    click.echo(document if as_json else _render(policy))
+        write_document(output, document.encode())
+    if not (output is not None and is_stdout(output)):
+        click.echo(document.rstrip("\n") if as_json else _render(policy))
     return 0
 
 
 def _syscall_number(text: str) -> int:
     if text.isdigit():
+        if int(text) not in SYSCALL_NAMES:
+            raise CcSandboxError(f"unknown syscall number {text}: not in the x86_64 table (Linux 6.18)")
         return int(text)
     if text in SYSCALL_NUMBERS:
         return SYSCALL_NUMBERS[text]

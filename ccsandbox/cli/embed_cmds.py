@@ -5,34 +5,55 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from ..bpf.disasm import disassemble
-from ..bpf.insn import RET_ALLOW, pack
+from ..bpf.insn import RET_ALLOW, Insn, pack
 from ..bpf.vm import run
-from ..embed.exports import FORMATS, export_policy
+from ..embed.exports import FORMATS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
 from ..embed.source import read_policy_source
-from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NAMES, name_of
+from .output import write_document
+
+
+def _check_filter(program: list[Insn], described: dict[str, Any], action: Any, label: str) -> list[str]:
+    """Problems between one filter and its description in the metadata."""
+    problems = []
+    if hashlib.sha256(pack(program)).hexdigest() != described.get("filter_sha256"):
+        problems.append(f"the {label} does not match the metadata's filter_sha256")
+    if action != "allow-all":
+        allowed = sorted(name_of(nr) for nr in SYSCALL_NAMES if run(program, nr) == RET_ALLOW)
+        if allowed != sorted(described.get("allowed", [])):
+            problems.append(f"the {label} allows a different set than the metadata lists")
+    return problems
 
 
 def _check(embedded: Any) -> list[str]:
-    """Problems between the embedded filter and its metadata (empty when they agree)."""
+    """Problems between the embedded filters and their metadata (empty when they agree)."""
     meta, problems = embedded.metadata, []
     if embedded.state != STATE_INSTALL:
         problems.append("the filter section was never written: the binary refuses to run")
-    if hashlib.sha256(pack(embedded.program)).hexdigest() != meta.get("filter_sha256"):
-        problems.append("the filter does not match the metadata's filter_sha256")
-    if meta.get("action") != "allow-all":
-        allowed = sorted(name_of(nr) for nr in SYSCALL_NAMES if run(embedded.program, nr) == RET_ALLOW)
-        if allowed != sorted(meta.get("allowed", [])):
-            problems.append("the filter allows a different set than the metadata lists")
+    problems += _check_filter(embedded.program, meta, meta.get("action"), "filter")
+    phases = meta.get("phases") or [meta]
+    if len(phases) != len(embedded.programs):
+        problems.append(f"the section holds {len(embedded.programs)} filter(s), the metadata describes {len(phases)}")
+    for k, (program, described) in enumerate(zip(embedded.programs[1:], phases[1:], strict=False), start=1):
+        problems += _check_filter(program, described, meta.get("action"), f"phase {k} filter")
     return problems
+
+
+def _show_phases(meta: dict[str, Any]) -> None:
+    """One line per phase: where it begins, its size, and what it stops allowing."""
+    phases = meta.get("phases") or []
+    for k, phase in enumerate(phases):
+        at = "start-up" if phase.get("transition") is None else phase["transition"]
+        removed = sorted(set(phases[k - 1]["allowed"]) - set(phase["allowed"])) if k else []
+        line = f"phase {k:<6} {len(phase['allowed'])} syscalls from {at}; {phase['instructions']} instructions"
+        click.echo(line + (f"; drops {' '.join(removed)}" if removed else ""))
 
 
 @click.command("inspect")
@@ -63,6 +84,7 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         )
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
+        _show_phases(meta)
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
     if show_bpf:
         click.echo("\n".join(disassemble(embedded.program)))
@@ -78,31 +100,53 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
     required=True,
     help="oci/docker: seccomp profile JSON; systemd: a [Service] drop-in; bpf: raw filter for bwrap --seccomp.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (`-' or none: stdout)."
+)
 @click.option(
     "--allow",
     "extra",
     multiple=True,
     metavar="SYSCALL",
-    help="Also allow SYSCALL (e.g. execve for `bwrap --seccomp`, which execs the program). Repeatable.",
+    help="Also allow SYSCALL (a name or an x86_64 number). Repeatable.",
 )
-def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) -> int:
+@click.option(
+    "--phase",
+    "phase",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="K",
+    help="Export phase K's set (of a binary built with --phase-entry/--phase-at); 0 is the start-up filter.",
+)
+def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...], phase: int) -> int:
     """Export the policy of SOURCE (a sandboxed binary or a policy JSON) for another enforcer.
 
-    \\b
+    Besides the policy, the export allows what its launcher does after loading it (bwrap:
+    execve; runc: its init's last steps and execve) and, for a sandboxed binary, the binary's own
+    filter install (prctl, seccomp). The exec rule stays EPERM. Stacked filters combine to the
+    strictest verdict, so a sandboxed binary still runs under exactly its own set.
+
+    \b
     Examples:  cc-sandbox export ./prog --format docker -o prog.json
                docker run --security-opt seccomp=prog.json ...
-               cc-sandbox export ./prog --format bpf --allow execve -o prog.bpf
+               cc-sandbox export ./prog --format bpf -o prog.bpf
                bwrap --seccomp 3 ... 3<prog.bpf
+               cc-sandbox export ./prog --format systemd -o /etc/systemd/system/prog.service.d/seccomp.conf
     """
     policy = read_policy_source(source)
-    data = export_policy(policy.allowed + list(extra), fmt, policy.action, policy.errno)
-    if output is not None:
-        output.write_bytes(data)
-    elif fmt == "bpf" and sys.stdout.isatty():
-        raise CcSandboxError("a raw BPF program is binary: write it with -o FILE")
-    else:
-        sys.stdout.buffer.write(data)
+    subject = ExportSubject(
+        allowed=tuple(policy.enforced if policy.enforced is not None and phase == 0 else policy.phase(phase)),
+        action=policy.action,
+        errno=policy.errno,
+        exec_mode=policy.exec_mode,
+        sandboxed=policy.sandboxed,
+    )
+    data = export_policy(subject, fmt, extra)
+    for reason, names in plan_export(subject, fmt, extra).added.items():
+        if names and reason != "--allow":
+            click.echo(f"cc-sandbox: note: also allowed for {reason}: {' '.join(names)}", err=True)
+    write_document(output, data, binary=fmt == "bpf")
     return 0
 
 

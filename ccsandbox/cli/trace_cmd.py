@@ -109,7 +109,7 @@ def trace(
     if seccomp_bpf is not None:
         stops = "seccomp" if seccomp_bpf else "syscall"
     if workload is not None:
-        return _trace_workload(workload, command, output, as_json, learn, stops)
+        return _trace_workload(workload, command, output, as_json, learn, stops, list(phase_at))
     if (attach is None) == (not command):
         raise click.UsageError("give either a COMMAND to run or -p PID to attach to, not both")
     if summary and stops == "seccomp":
@@ -190,12 +190,17 @@ def _trace_workload(
     as_json: bool,
     learn: Path | None,
     stops: Stops | None,
+    phase_at: list[str] | None = None,
 ) -> int:
     if len(command) != 1:
         raise click.UsageError("with --workload, give only the program: cc-sandbox trace --workload FILE -- BINARY")
     spec = load_workload(workload)
     merged = run_workload(
-        spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True), stops
+        spec,
+        Path(command[0]).resolve(),
+        lambda line: click.echo(f"cc-sandbox: {line}", err=True),
+        phase_at,
+        stops,
     )
     _learn(merged, learn)
     if output is not None:

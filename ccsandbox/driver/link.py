@@ -17,6 +17,8 @@ from pathlib import Path
 from .. import __version__
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
+from ..embed.phases import check_kept, check_marker_report, check_specs, marker_environment
+from ..embed.probe import mark_probe
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
 from ..resources import plugin_path
@@ -34,11 +36,21 @@ __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
 @dataclass(frozen=True)
 class LinkResult:
     output: Path
-    module: Path
-    manifest: Path
+    module: Path | None  # None for a probe link
+    manifest: Path | None
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
     notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
+    kind: str = "sandboxed"  # sandboxed | unsandboxed (--no-sandbox) | probe
+
+
+def probe_reason(output: str) -> str | None:
+    """Why a link is a cheap probe link, or None."""
+    if os.environ.get("CC_SANDBOX_PROBE"):
+        return "CC_SANDBOX_PROBE=1"
+    if is_probe_link(output):
+        return "configure/CMake test program name"
+    return None
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -132,31 +144,46 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
 def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
     target = Path(inv.link_output)
-    if (
-        is_probe_link(inv.link_output)
-        or os.environ.get("CC_SANDBOX_PROBE")
-        or (target.exists() and not target.is_file())
-    ):
+    if target.exists() and not target.is_file():  # e.g. -o /dev/null
         return subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+    reason = probe_reason(inv.link_output)
+    if reason is not None:
+        started = time.monotonic()
+        code = subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+        if code != 0:
+            return code
+        mark_probe(target, reason)
+        return LinkResult(target.absolute(), None, None, None, time.monotonic() - started, kind="probe")
     output = target.absolute()
     if not output.parent.is_dir():
         raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
     options = options_from_env()
+    phases = options.phases_for(output.name)
+    check_specs(phases)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{output.name}.", suffix=".cc-sandbox", dir=output.parent) as tmp:
         staged = Path(tmp) / output.name
         plugin = plugin_path()
         env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
+        if phases:
+            if env is None:
+                raise LinkError("phase transitions need the pass plugin, which is not built (./setup.sh builds it)")
+            env.update(marker_environment(phases, Path(f"{staged}.phases")))
         extra = [runtime_object(sysroot)] if options.sandbox else []
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
+        if phases and any(i.endswith((".c", ".i")) for i in inv.inputs):  # compiled in this command too
+            command.insert(1, f"-fpass-plugin={plugin}")
         code = subprocess.call(command, env=env)
         if code != 0:
             return code
         natives = _check_staged(sysroot, staged, output)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
+        if phases:
+            check_marker_report(Path(f"{staged}.phases"), phases, output.name, inv.inputs)
+            check_kept(staged, phases)
         document, notes = analyse_and_embed(
-            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options
+            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases
         )
         if document is not None:
             staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")
@@ -171,4 +198,5 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         facts=facts,
         seconds=seconds,
         notes=tuple(notes),
+        kind="sandboxed" if options.sandbox else "unsandboxed",
     )

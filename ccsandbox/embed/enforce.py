@@ -6,6 +6,9 @@
   ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
   ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
+* phases (``--phase-entry``/``--phase-at``): one filter per phase, each built by the same rules
+  from that phase's analysed (cumulative) set. Blocked exec fails with EPERM in every phase, so
+  a phase never kills for exec'ing either.
 """
 
 from __future__ import annotations
@@ -40,16 +43,42 @@ def read_allowed_numbers(path: Path) -> set[int]:
         raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
     if isinstance(data, dict) and isinstance(data.get("allowed"), list):
         return {int(entry["nr"]) for entry in data["allowed"]}
+    names: list[object] = []
     if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
-        return {SYSCALL_NUMBERS[n] if isinstance(n, str) else int(n) for n in data["syscalls"]}
-    raise CcSandboxError(f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed' or 'syscalls' list)")
+        names = list(data["syscalls"])
+    elif isinstance(data, dict) and isinstance(data.get("programs"), list):
+        # a cc-sandbox-trace: every traced image, including what ran before its own filter
+        # (an exec'd sandboxed program installs its filter under the inherited one)
+        for program in data["programs"]:
+            if isinstance(program, dict):
+                names += program.get("syscalls", []) + program.get("before_filter", [])
+    else:
+        raise CcSandboxError(
+            f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed', 'programs' or 'syscalls' list)"
+        )
+    numbers = set()
+    for name in names:
+        if isinstance(name, str) and name.startswith("i386:"):
+            continue  # i386 calls are killed by every filter's architecture check; nothing to allow
+        if isinstance(name, int) or (isinstance(name, str) and name.isdigit()):
+            numbers.add(int(name))
+        elif isinstance(name, str) and name in SYSCALL_NUMBERS:
+            numbers.add(SYSCALL_NUMBERS[name])
+        else:
+            raise CcSandboxError(f"--exec-allow {path}: {name!r} is not an x86_64 syscall")
+    return numbers
 
 
 class Enforcement:
-    """The filter to embed and what it means."""
+    """The filters to embed (``programs[K]`` for phase K) and what they mean."""
 
-    def __init__(self, program: list[Insn], info: dict[str, Any], notes: list[str]) -> None:
-        self.program, self.info, self.notes = program, info, notes
+    def __init__(self, programs: list[list[Insn]], info: dict[str, Any], notes: list[str]) -> None:
+        self.programs, self.info, self.notes = programs, info, notes
+
+    @property
+    def program(self) -> list[Insn]:
+        """The filter installed at start-up."""
+        return self.programs[0]
 
 
 def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
@@ -62,40 +91,71 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
-def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforcement:
-    allowed = set(policy.allowed)
+def _exec_rules(
+    analysed: set[int], options: PolicyOptions, exec_mode: str | None, execs: list[int]
+) -> tuple[set[int], dict[int, int]]:
+    """The allowed set and the special verdicts of one filter under the exec mode (``execs``:
+    the exec syscalls the whole program can make)."""
+    allowed = set(analysed)
+    if exec_mode == "block":
+        return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}
+    if exec_mode == "inherit" and set(EXEC_SYSCALLS) & allowed:
+        for path in options.exec_allow:
+            allowed |= read_allowed_numbers(Path(path))
+        allowed |= set(CHILD_INSTALLER)
+    return allowed, {}
+
+
+def enforce(
+    policy: Policy,
+    options: PolicyOptions,
+    program_name: str,
+    phases: list[tuple[str, frozenset[int]]] | None = None,
+) -> Enforcement:
+    """The filters for ``policy``; ``phases`` are (transition, analysed cumulative set) for
+    phases 1, 2, ... (none without --phase-entry/--phase-at)."""
+    analysed = set(policy.allowed)
     notes: list[str] = []
-    special: dict[int, int] = {}
-    denied = _denied(options, allowed)
-    allowed -= denied
-    execs = sorted(set(EXEC_SYSCALLS) & allowed)
+    denied = _denied(options, analysed)
+    analysed -= denied
+    execs = sorted(set(EXEC_SYSCALLS) & analysed)
     exec_mode = None
     if execs:
         exec_mode = "inherit" if options.exec_allow or options.exec_mode == "inherit" else "block"
         if exec_mode == "block":
-            allowed -= set(execs)
-            special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
             notes.append(
                 f"{program_name} can exec other programs; in its sandbox {', '.join(map(name_of, execs))} "
                 "fail with EPERM (choose --exec inherit, or --exec-allow POLICY for programs it may run)"
             )
         else:
-            for path in options.exec_allow:
-                allowed |= read_allowed_numbers(Path(path))
-            allowed |= set(CHILD_INSTALLER)
             notes.append(
                 f"{program_name} can exec other programs, which inherit its filter: they are killed for "
                 "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
             )
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
-    program = build_filter(allowed, action, special)
+    sets = [(None, analysed)] + [(at, (set(nrs) & set(policy.allowed)) - denied) for at, nrs in phases or ()]
+    programs, described = [], []
+    for k, (at, phase_set) in enumerate(sets):
+        allowed, special = _exec_rules(phase_set, options, exec_mode, execs)
+        program = build_filter(allowed, action, special)
+        programs.append(program)
+        described.append(
+            {
+                "index": k,
+                "transition": at,
+                "allowed": sorted(name_of(n) for n in allowed),
+                "instructions": len(program),
+                "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+            }
+        )
     info = {
         "action": "allow-all" if policy.allow_all else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
         "denied": sorted(name_of(n) for n in denied),
-        "allowed": sorted(name_of(n) for n in allowed),
-        "instructions": len(program),
-        "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+        "allowed": described[0]["allowed"],
+        "instructions": described[0]["instructions"],
+        "filter_sha256": described[0]["filter_sha256"],
+        **({"phases": described} if phases else {}),
     }
-    return Enforcement(program, info, notes)
+    return Enforcement(programs, info, notes)

@@ -242,8 +242,8 @@ def run_workload(
     workload: dict[str, Any],
     binary: Path,
     progress: Callable[[str], None],
-    stops: Stops | None = None,
     phase_at: list[str] | None = None,
+    stops: Stops | None = None,
 ) -> dict[str, Any]:
     """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace."""
     traces = []
