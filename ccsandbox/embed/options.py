@@ -168,8 +168,7 @@ SPECS: tuple[OptionSpec, ...] = (
         "phases",
         "multi",
         metavar="CALLER:CALLEE",
-        help="A phase transition just before each call CALLER -> CALLEE. Repeatable, in order "
-        "with --phase-entry.",
+        help="A phase transition just before each call CALLER -> CALLEE. Repeatable, in order with --phase-entry.",
     ),
     OptionSpec(
         "--phase-program",
