@@ -77,9 +77,10 @@ def evaluate(programs: str | None, quick: bool, out: Path, work: Path | None) ->
     command is present), trace the bundled workloads (one phase and two), run them under the
     embedded kill-mode filters, and time each step.
 
-    Exits 0 when complete and sound, 1 when a traced syscall is outside a static set (UNSOUND) or a
-    workload run was killed by its filter, 3 when a step failed (the report then says what is
-    missing).
+    Exits 0 when every step ran and nothing is unsound, 1 when a traced syscall is outside a static
+    set (UNSOUND) or a workload run was killed by its filter, 3 when a step failed. The report lists
+    what is missing: failed steps, and parts that cannot be made here (per-phase static rows
+    without the phasecut command; phases of a program with no point left to cut at).
     """
     subjects = select(programs, quick)
     started = time.monotonic()
