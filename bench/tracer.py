@@ -1,25 +1,34 @@
-"""The ptrace tracer against `strace -f -c` on the same workload cases, side by side.
+"""The ptrace tracer against `strace -f -c`, side by side, on `ls -laR` of a large tree and on the
+bundled workloads.
 
-    .venv/bin/python bench/tracer.py [--work DIR]
+    .venv/bin/python bench/tracer.py [--work DIR] [--tree /usr/share] [--repeat 3]
 
-Uses the bundled workloads of sqlite3 and ls (cases mode) on the programs built under DIR
-(default /tmp/real, as the recipes build them) and writes bench/results/tracer.json.
+Each row runs both tracers alternately ``--repeat`` times and keeps the median wall time. Ours is
+timed as the ``cc-sandbox trace`` command (interpreter start-up included), in its default
+one-stop mode (``seccomp``: a RET_TRACE filter installed before exec) and in the two-stop mode
+(``syscall``). The sandboxed ``ls`` and the workloads use the programs built under DIR (default
+$CC_SANDBOX_REAL_WORK or /tmp/real); rows whose program is missing are skipped. Writes
+bench/results/tracer.json.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
+import statistics
 import subprocess
+import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
-from ccsandbox.trace.tracer import run_trace
 from ccsandbox.trace.workload import load_workload
 
 REPO = Path(__file__).resolve().parent.parent
+CC_SANDBOX = str(Path(sys.executable).parent / "cc-sandbox")
 PROGRAMS = {"sqlite3": "sqlite3-build/sqlite3", "coreutils-ls": "src/coreutils-9.1/src/ls"}
 
 
@@ -29,46 +38,66 @@ def _cases(name: str, binary: Path, tmp: str) -> list[list[str]]:
     return [[str(a).format(**values) for a in case["argv"]] for case in workload["cases"]]
 
 
-def _time_ours(cases: list[list[str]], tmp: str) -> float:
+def _timed(commands: list[list[str]], cwd: str) -> float:
     started = time.monotonic()
-    for argv in cases:
-        run_trace(argv, cwd=tmp, quiet=True)
+    for argv in commands:
+        subprocess.run(argv, cwd=cwd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     return time.monotonic() - started
 
 
-def _time_strace(cases: list[list[str]], tmp: str) -> float:
-    started = time.monotonic()
-    for argv in cases:
-        subprocess.run(["strace", "-f", "-c", "-o", os.devnull, *argv], cwd=tmp, capture_output=True)
-    return time.monotonic() - started
+Commands = Callable[[str], list[list[str]]]
+
+
+def _row(label: str, commands: Commands, repeat: int, workload: list[str] | None = None) -> dict[str, object]:
+    """``workload``: the --workload arguments that run ``commands`` in one cc-sandbox process."""
+    names = ("strace_f_c", "ours_seccomp", "ours_syscall")
+    times: dict[str, list[float]] = {name: [] for name in names}
+    for _ in range(repeat):
+        for name in names:
+            with tempfile.TemporaryDirectory() as tmp:
+                if name == "strace_f_c":
+                    argvs = [["strace", "-f", "-c", "-o", os.devnull, *a] for a in commands(tmp)]
+                else:
+                    flag = "--seccomp-bpf" if name == "ours_seccomp" else "--no-seccomp-bpf"
+                    trace = [CC_SANDBOX, "trace", flag, "-o", os.devnull]
+                    argvs = [[*trace, *workload]] if workload else [[*trace, "--", *a] for a in commands(tmp)]
+                times[name].append(_timed(argvs, tmp))
+    median = {name: round(statistics.median(values), 2) for name, values in times.items()}
+    return {
+        "workload": label,
+        "runs": len(commands("/tmp")),
+        **{f"{name}_s": value for name, value in median.items()},
+        "ratio_seccomp": round(median["ours_seccomp"] / median["strace_f_c"], 2),
+        "ratio_syscall": round(median["ours_syscall"] / median["strace_f_c"], 2),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
     parser.add_argument("--work", type=Path, default=Path(os.environ.get("CC_SANDBOX_REAL_WORK", "/tmp/real")))
+    parser.add_argument("--tree", default="/usr/share")
+    parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
-    rows = []
+    rows = [_row(f"/bin/ls -laR {args.tree}", lambda tmp: [["/bin/ls", "-laR", args.tree]], args.repeat)]
+    ls = args.work / PROGRAMS["coreutils-ls"]
+    if ls.is_file():
+        rows.append(_row(f"cc-sandbox ls -laR {args.tree}", lambda tmp: [[str(ls), "-laR", args.tree]], args.repeat))
     for name, relative in PROGRAMS.items():
         binary = args.work / relative
-        if not binary.is_file():
-            continue
-        with tempfile.TemporaryDirectory() as a, tempfile.TemporaryDirectory() as b:
-            ours, theirs = _time_ours(_cases(name, binary, a), a), _time_strace(_cases(name, binary, b), b)
-        rows.append(
-            {
-                "workload": name,
-                "cases": len(_cases(name, binary, "/tmp")),
-                "cc_sandbox_trace_s": round(ours, 2),
-                "strace_f_c_s": round(theirs, 2),
-                "ratio": round(ours / theirs, 2),
-            }
-        )
-    print(f"{'workload':14}{'cases':>6}{'ours s':>9}{'strace s':>10}{'ratio':>7}")
+        if binary.is_file():
+            spec = ["--workload", str(REPO / "examples/real" / name / "workload.json"), "--", str(binary)]
+            rows.append(_row(f"{name} workload", functools.partial(_cases, name, binary), args.repeat, spec))
+    header = ["strace -f -c", "ours (1 stop)", "ratio", "ours (2 stops)", "ratio"]
+    print(f"{'workload':34}{'runs':>5}" + "".join(f"{h:>{len(h) + 2}}" for h in header))
     for r in rows:
-        print(f"{r['workload']:14}{r['cases']:>6}{r['cc_sandbox_trace_s']:>9}{r['strace_f_c_s']:>10}{r['ratio']:>7}")
+        values = [r["strace_f_c_s"], r["ours_seccomp_s"], r["ratio_seccomp"], r["ours_syscall_s"], r["ratio_syscall"]]
+        print(
+            f"{r['workload']!s:34}{r['runs']!s:>5}"
+            + "".join(f"{v!s:>{len(h) + 2}}" for v, h in zip(values, header, strict=True))
+        )
     out = REPO / "bench/results/tracer.json"
     out.parent.mkdir(exist_ok=True)
-    out.write_text(json.dumps(rows, indent=2) + "\n")
+    out.write_text(json.dumps({"repeat": args.repeat, "rows": rows}, indent=2) + "\n")
 
 
 if __name__ == "__main__":

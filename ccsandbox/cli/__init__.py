@@ -11,18 +11,32 @@
 130   interrupted
 ====  ==========================================================
 
-``make``, ``build`` and ``cc`` return the build's or compiler's own exit code.
+``make``, ``build`` and ``cc`` return the build's or compiler's own exit code. A command that
+returns ``-N`` asks to die of signal N (``trace``, whose command was killed by N, like strace).
 """
 
 from __future__ import annotations
 
+import os
+import resource
+import signal
 import traceback
 
 import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, module_cmd, phasecut_cmd, sysroot_cmd, trace_cmd
+from . import (
+    analyze_cmds,
+    build_cmds,
+    compare_cmd,
+    embed_cmds,
+    evaluate_cmd,
+    module_cmd,
+    phasecut_cmd,
+    sysroot_cmd,
+    trace_cmd,
+)
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -68,6 +82,7 @@ for command in (
     sysroot_cmd.sysroot,
     trace_cmd.trace,
     compare_cmd.compare,
+    evaluate_cmd.evaluate,
 ):
     cli.add_command(command)
 
@@ -96,4 +111,15 @@ def entry(argv: list[str] | None = None) -> int:
             err=True,
         )
         return EXIT_INTERNAL
+    if isinstance(result, int) and result < 0:
+        return _die_of(-result)
     return result if isinstance(result, int) else 0
+
+
+def _die_of(signum: int) -> int:
+    """End this process with signal ``signum`` (no core dump of ours); 128+N if it is caught."""
+    resource.setrlimit(resource.RLIMIT_CORE, (0, 0))
+    signal.signal(signum, signal.SIG_DFL)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signum})
+    os.kill(os.getpid(), signum)
+    return 128 + signum

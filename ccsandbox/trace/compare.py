@@ -140,23 +140,11 @@ def compare_sets(program: str, static: set[str], traces: list[dict[str, Any]], t
 
 
 def render_svg(comparison: Comparison) -> str:
-    """A bar chart of blocked syscalls per source, like the thesis' figures."""
-    rows = comparison.rows()
-    size, width, bar_h, left = len(SYSCALL_NAMES), 640, 28, 190
-    height = 60 + bar_h * len(rows) * 2
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" font-family="sans-serif" '
-        f'font-size="13">',
-        f'<text x="10" y="22" font-size="15">{comparison.program}: blocked syscalls (of {size}, x86_64)</text>',
-    ]
-    for i, (source, _, blocked) in enumerate(rows):
-        y = 40 + i * bar_h * 2
-        bar = (width - left - 60) * blocked / size
-        color = "#3b7dd8" if i == 0 else "#7a7a7a"
-        parts += [
-            f'<text x="10" y="{y + 18}">{source}</text>',
-            f'<rect x="{left}" y="{y}" width="{bar:.1f}" height="{bar_h}" fill="{color}"/>',
-            f'<text x="{left + bar + 6:.1f}" y="{y + 18}">{blocked}</text>',
-        ]
-    parts.append("</svg>")
-    return "\n".join(parts) + "\n"
+    """A bar chart of blocked syscalls per source, like the study's figures (ccsandbox.figures;
+    imported here, as matplotlib takes a while to load and most commands never draw)."""
+    from ..figures import Bar, horizontal_bars
+
+    bars = [Bar(source.strip(), blocked) for source, _, blocked in comparison.rows()]
+    return horizontal_bars(
+        f"{comparison.program}: blocked syscalls (of {len(SYSCALL_NAMES)}, x86_64)", bars, "blocked syscalls"
+    )

@@ -12,6 +12,7 @@ is where the first PT_LOAD segment got mapped.
 from __future__ import annotations
 
 import difflib
+import functools
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -30,21 +31,30 @@ class PhasePoint:
     offset: int  # from the start of the first PT_LOAD segment
 
 
+@functools.lru_cache(maxsize=8)
+def _layout(binary: Path, stamp: tuple[int, int]) -> tuple[int, list[tuple[int, int]], dict[str, int]]:
+    """The first mapping's address, the executable ranges and the function symbols of ``binary``
+    (cached per file version: a workload traces the same binary many times)."""
+    with open(binary, "rb") as stream:
+        elf = ELFFile(stream)
+        loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
+        first = min(s["p_vaddr"] for s in loads) & ~0xFFF
+        text = [(s["p_vaddr"], s["p_vaddr"] + s["p_memsz"]) for s in loads if s["p_flags"] & 1]
+        symbols = {
+            sym.name: sym["st_value"]
+            for sec in elf.iter_sections()
+            if isinstance(sec, SymbolTableSection)
+            for sym in sec.iter_symbols()
+            if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"]
+        }
+    return first, text, symbols
+
+
 def resolve_points(binary: Path, specs: list[str]) -> list[PhasePoint]:
     """Offsets of the transition points, in the order given (phase 1, 2, ...)."""
     try:
-        with open(binary, "rb") as stream:
-            elf = ELFFile(stream)
-            loads = [s for s in elf.iter_segments() if s["p_type"] == "PT_LOAD"]
-            first = min(s["p_vaddr"] for s in loads) & ~0xFFF
-            text = [(s["p_vaddr"], s["p_vaddr"] + s["p_memsz"]) for s in loads if s["p_flags"] & 1]
-            symbols = {
-                sym.name: sym["st_value"]
-                for sec in elf.iter_sections()
-                if isinstance(sec, SymbolTableSection)
-                for sym in sec.iter_symbols()
-                if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"]
-            }
+        status = binary.stat()
+        first, text, symbols = _layout(binary.resolve(), (status.st_mtime_ns, status.st_size))
     except (OSError, ELFError) as err:
         raise CcSandboxError(f"{binary}: cannot read its ELF symbols ({err})") from None
     points = []

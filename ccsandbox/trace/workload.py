@@ -30,9 +30,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
-from .tracer import Trace, run_trace
+from .tracer import Stops, Trace, run_trace
 
-__all__ = ["load_workload", "merge_traces", "run_workload"]
+__all__ = ["load_workload", "merge_traces", "run_workload", "run_workload_plain"]
 
 
 class WorkloadError(CcSandboxError):
@@ -75,13 +75,19 @@ def _fill(items: list[str], values: dict[str, str]) -> list[str]:
     return [str(item).format(**values) for item in items]
 
 
-def _run_case(case: dict[str, Any], values: dict[str, str], phase_at: list[str] | None = None) -> Trace:
+def _run_case(case: dict[str, Any], values: dict[str, str], stops: Stops | None, phase_at: list[str]) -> Trace:
     env = {**os.environ, **{k: str(v) for k, v in case.get("env", {}).items()}}
     with tempfile.TemporaryFile() as stdin:
         stdin.write(str(case.get("stdin", "")).encode())
         stdin.seek(0)
         trace = run_trace(
-            _fill(case["argv"], values), phase_at, stdin=stdin.fileno(), env=env, cwd=values["tmp"], quiet=True
+            _fill(case["argv"], values),
+            phase_at if case["argv"][0] == "{binary}" else None,
+            stdin=stdin.fileno(),
+            env=env,
+            cwd=values["tmp"],
+            quiet=True,
+            stops=stops,
         )
     expected = case.get("expect_exit")
     if expected is not None and trace.exit_status != expected:
@@ -89,24 +95,35 @@ def _run_case(case: dict[str, Any], values: dict[str, str], phase_at: list[str] 
     return trace
 
 
-def _run_server(server: dict[str, Any], values: dict[str, str], phase_at: list[str] | None = None) -> Trace:
+def _wait_for_port(port: int, seconds: float) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=1).close()
+            return True
+        except OSError:
+            time.sleep(0.05)
+    return False
+
+
+def _run_server(server: dict[str, Any], values: dict[str, str], stops: Stops | None, phase_at: list[str]) -> Trace:
     started: list[int] = []
     result: list[Trace] = []
     runner = threading.Thread(
         target=lambda: result.append(
-            run_trace(_fill(server["argv"], values), phase_at, on_start=started.append, cwd=values["tmp"])
+            run_trace(
+                _fill(server["argv"], values),
+                phase_at,
+                on_start=started.append,
+                cwd=values["tmp"],
+                quiet=True,
+                stops=stops,
+            )
         ),
         daemon=True,
     )
     runner.start()
-    deadline = time.monotonic() + float(server.get("ready_timeout", 10))
-    while time.monotonic() < deadline:
-        try:
-            socket.create_connection(("127.0.0.1", int(values["port"])), timeout=1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
-    else:
+    if not _wait_for_port(int(values["port"]), float(server.get("ready_timeout", 10))):
         if started:
             os.kill(started[0], signal.SIGKILL)
         raise WorkloadError(f"the server did not accept connections on port {values['port']}")
@@ -142,13 +159,14 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
             merged["filtered"] |= record["filtered"]
             merged["syscalls"] |= set(record["syscalls"])
             merged["before_filter"] |= set(record["before_filter"])
-            for phase in record.get("phases", []):  # per phase (--phase-at): the union of the runs
-                phases = merged.setdefault("phases", {})
-                into = phases.setdefault(phase["phase"], {**phase, "syscalls": set(), "cumulative": set()})
-                into["syscalls"] |= set(phase["syscalls"])
-                into["cumulative"] |= set(phase["cumulative"])
             for name, count in record["counts"].items():
                 merged["counts"][name] = merged["counts"].get(name, 0) + count
+            for phase in record.get("phases", []):
+                into = merged.setdefault("phases", {}).setdefault(
+                    phase["phase"], {"phase": phase["phase"], "at": phase["at"], "syscalls": set(), "cumulative": set()}
+                )
+                into["syscalls"] |= set(phase["syscalls"])
+                into["cumulative"] |= set(phase["cumulative"])
     return {
         "format": "cc-sandbox-trace",
         "version": 1,
@@ -162,8 +180,8 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
                 **(
                     {
                         "phases": [
-                            {**q, "syscalls": sorted(q["syscalls"]), "cumulative": sorted(q["cumulative"])}
-                            for _, q in sorted(p["phases"].items())
+                            {**ph, "syscalls": sorted(ph["syscalls"]), "cumulative": sorted(ph["cumulative"])}
+                            for _, ph in sorted(p["phases"].items())
                         ]
                     }
                     if "phases" in p
@@ -175,11 +193,59 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
     }
 
 
+def run_workload_plain(workload: dict[str, Any], binary: Path) -> list[dict[str, Any]]:
+    """Run the workload without the tracer (the binary's own filter is all there is): per run,
+    its name and exit status, negative when a signal ended it (-31: killed by its filter)."""
+    results = []
+    with tempfile.TemporaryDirectory(prefix="cc-sandbox-workload.") as tmp:
+        values = {"binary": str(binary), "dir": str(binary.parent), "tmp": tmp, "port": str(_free_port())}
+        for case in workload.get("cases", []):
+            env = {**os.environ, **{k: str(v) for k, v in case.get("env", {}).items()}}
+            done = subprocess.run(
+                _fill(case["argv"], values),
+                input=str(case.get("stdin", "")).encode(),
+                env=env,
+                cwd=tmp,
+                capture_output=True,
+                timeout=300,
+            )
+            results.append(
+                {
+                    "name": case.get("name", " ".join(case["argv"])),
+                    "status": done.returncode,
+                    "expected": case.get("expect_exit"),
+                    "stderr": done.stderr.decode(errors="replace")[-2000:],
+                }
+            )
+        server = workload.get("server")
+        if server:
+            proc = subprocess.Popen(
+                _fill(server["argv"], values), cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+            )
+            try:
+                if _wait_for_port(int(values["port"]), float(server.get("ready_timeout", 10))):
+                    for client in server.get("clients", []):
+                        subprocess.run(_fill(client, values), capture_output=True, timeout=120, cwd=tmp)
+                    if server.get("stop"):
+                        subprocess.run(_fill(server["stop"], values), capture_output=True, timeout=60, cwd=tmp)
+                    else:
+                        proc.terminate()
+                status = proc.wait(timeout=60)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                status = proc.wait()
+            results.append({"name": "server", "status": status})
+    return results
+
+
 def run_workload(
-    workload: dict[str, Any], binary: Path, progress: Callable[[str], None], phase_at: list[str] | None = None
+    workload: dict[str, Any],
+    binary: Path,
+    progress: Callable[[str], None],
+    phase_at: list[str] | None = None,
+    stops: Stops | None = None,
 ) -> dict[str, Any]:
-    """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace
-    (per phase too, with ``phase_at`` transition points)."""
+    """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace."""
     traces = []
     cases = workload.get("cases", [])
     total = len(cases) + (1 if workload.get("server") else 0)
@@ -187,8 +253,8 @@ def run_workload(
         values = {"binary": str(binary), "dir": str(binary.parent), "tmp": tmp, "port": str(_free_port())}
         for i, case in enumerate(cases, start=1):
             progress(f"[{i}/{total}] {case.get('name', ' '.join(case['argv']))}")
-            traces.append(_run_case(case, values, phase_at))
+            traces.append(_run_case(case, values, stops, phase_at or []))
         if workload.get("server"):
             progress(f"[{total}/{total}] server")
-            traces.append(_run_server(workload["server"], values, phase_at))
+            traces.append(_run_server(workload["server"], values, stops, phase_at or []))
     return merge_traces(traces)

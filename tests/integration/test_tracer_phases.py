@@ -13,7 +13,7 @@ import pytest
 
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.trace.phases import resolve_points
-from ccsandbox.trace.tracer import run_trace
+from ccsandbox.trace.tracer import Stops, run_trace
 
 from .helpers import copy_example, run
 
@@ -34,8 +34,10 @@ def pie(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return out
 
 
-def test_a_pie_program_splits_at_a_symbol_and_threads_inherit_the_phase(pie: Path) -> None:
-    trace = run_trace([str(pie)], ["work"])
+@pytest.mark.parametrize("stops", ["seccomp", "syscall"])
+def test_a_pie_program_splits_at_a_symbol_and_threads_inherit_the_phase(pie: Path, stops: Stops) -> None:
+    trace = run_trace([str(pie)], ["work"], stops=stops)
+    assert trace.stops == stops
     start, work = _phases(trace, "phases")
     assert "getpid" in start and "getppid" not in start
     assert {"getppid", "gettid", "exit_group"} <= work and "getpid" not in work
