@@ -10,6 +10,7 @@ import click
 
 from ..build import run_build
 from ..driver.main import run as run_driver
+from ..embed.exec_modes import ExecRule, build_report, build_rules, make_directory
 from ..embed.options import EXEC_MODES, PolicyOptions
 from ..sysroot import load_sysroot
 
@@ -35,7 +36,7 @@ def cc(args: tuple[str, ...]) -> int:
     return run_driver(list(args))
 
 
-def _report(links: list[dict[str, object]]) -> None:
+def _report(links: list[dict[str, object]], rules: list[ExecRule] | None = None) -> None:
     for link in links:
         module = Path(str(link["module"]))
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
@@ -43,6 +44,8 @@ def _report(links: list[dict[str, object]]) -> None:
             f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)",
             err=True,
         )
+    for line in build_report([str(link["output"]) for link in links], rules or []):
+        click.echo(f"cc-sandbox: {line}", err=True)
 
 
 def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -79,17 +82,25 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
             "--exec",
             "exec_mode",
             type=click.Choice(EXEC_MODES),
-            default="block",
-            show_default=True,
-            help="If the program can execve: make exec fail with EPERM (block), or allow it; exec'd "
-            "programs inherit the filter (inherit).",
+            default=None,
+            help="Exec mode of every program that can exec: exec fails with EPERM (block, the default), "
+            "own set plus --exec-allow policies (allow), the containers' default profile (floor), "
+            "no filter (none). A program that execs only itself gets allow.",
+        ),
+        click.option(
+            "--exec-mode",
+            "exec_modes",
+            multiple=True,
+            metavar="PROGRAM=MODE",
+            help="Exec mode of one program (name or glob): block, allow[:POLICY,...], floor or none. "
+            "Also read from cc-sandbox.conf (this directory or above). Repeatable.",
         ),
         click.option(
             "--exec-allow",
             multiple=True,
             metavar="POLICY",
             type=click.Path(exists=True, dir_okay=False),
-            help="Policy JSON (or trace) of a program it may exec: added to the filter. Implies --exec inherit.",
+            help="Policy JSON (or trace) of a program it may exec: added to the filter. Implies --exec allow.",
         ),
     ]
     for decorator in reversed(decorators):
@@ -98,7 +109,13 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def _options(
-    action: str, errno_name: str, no_sandbox: bool, deny: tuple[str, ...], exec_mode: str, exec_allow: tuple[str, ...]
+    action: str,
+    errno_name: str,
+    no_sandbox: bool,
+    deny: tuple[str, ...],
+    exec_mode: str | None,
+    exec_allow: tuple[str, ...],
+    rules: list[ExecRule] = [],  # noqa: B006 (never mutated)
 ) -> PolicyOptions:
     return PolicyOptions(
         sandbox=not no_sandbox,
@@ -107,6 +124,7 @@ def _options(
         deny=deny,
         exec_mode=exec_mode,
         exec_allow=tuple(str(Path(p).resolve()) for p in exec_allow),
+        exec_rules=tuple((r.pattern, r.mode, r.policies, r.origin) for r in rules),
     )
 
 
@@ -124,8 +142,11 @@ def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) ->
     Example:  cc-sandbox make -j2 -C examples/echo-server
               cc-sandbox make --policy-action errno --errno ENOSYS
     """
-    code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=_options(**policy))
-    _report(links)
+    rules, _ = build_rules(policy.pop("exec_modes"), make_directory(make_args, Path.cwd()))
+    code, links = run_build(
+        list(make_args), load_sysroot(sysroot_path), make=True, options=_options(**policy, rules=rules)
+    )
+    _report(links, rules)
     return code
 
 
@@ -139,8 +160,11 @@ def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> 
     \b
     Example:  cc-sandbox build -- ./configure CFLAGS=-O2 --disable-nls
     """
-    code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=_options(**policy))
-    _report(links)
+    rules, _ = build_rules(policy.pop("exec_modes"), Path.cwd())
+    code, links = run_build(
+        list(command), load_sysroot(sysroot_path), make=False, options=_options(**policy, rules=rules)
+    )
+    _report(links, rules)
     return code
 
 

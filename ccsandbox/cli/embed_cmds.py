@@ -55,7 +55,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
             f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
             + (f" (errno {meta['errno']})" if meta.get("errno") else "")
         )
-        click.echo(f"exec         {meta.get('exec') or 'not reachable'}")
+        exec_info = meta.get("exec")
+        exec_text = f"{exec_info.get('mode')} ({exec_info.get('why')})" if isinstance(exec_info, dict) else exec_info
+        click.echo(f"exec         {exec_text or 'not reachable'}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
         click.echo(

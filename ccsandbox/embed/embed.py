@@ -14,6 +14,7 @@ from typing import Any
 from .. import __version__
 from ..analysis.analyze import analyze
 from ..analysis.asm_model import load_asm_model
+from ..analysis.exec_facts import module_exec_facts
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import read_facts
@@ -45,12 +46,16 @@ def analyse_and_embed(
         return None, [f"no policy for {program}: the pass plugin is not built (./setup.sh builds it)"]
     started = time.monotonic()
     try:
-        policy = build_policy(analyze(read_facts(facts), load_asm_model()), program, seconds=time.monotonic() - started)
+        parsed = read_facts(facts)
+        analysis = analyze(parsed, load_asm_model())
+        policy = build_policy(analysis, program, seconds=time.monotonic() - started)
+        execs = module_exec_facts(parsed, analysis, module, program)
     except CcSandboxError as err:
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     document = policy.to_json()
+    document["exec"] = execs.to_json()
     notes = []
     if policy.allow_all:
         notes.append(
@@ -58,7 +63,7 @@ def analyse_and_embed(
             "allows every syscall (see `cc-sandbox analyze`)"
         )
     if options.sandbox:
-        enforcement = enforce(policy, options, program)
+        enforcement = enforce(policy, options, program, execs.self_only, execs.summary())
         write_filter(staged, enforcement.program)
         write_metadata(
             staged,

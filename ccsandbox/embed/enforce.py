@@ -2,9 +2,11 @@
 
 * ``--deny NAME`` removes analysed syscalls (negative controls: the binary must then die there).
 * exec: a filter is inherited across execve, so an exec'd program would be killed for any
-  syscall outside this program's set. When execve/execveat are reachable the user chooses:
-  ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
-  ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
+  syscall outside this program's set. When execve/execveat are reachable the program's exec mode
+  (embed/exec_modes.py) decides: ``block`` makes them fail with EPERM, so nothing is ever killed
+  for exec'ing; ``allow`` keeps them, extended with the policies of the programs it may run;
+  ``floor`` extends the set to the containers' default profile (embed/floor.py); ``none``
+  allows everything.
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
 """
 
@@ -21,6 +23,8 @@ from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NUMBERS, name_of
+from .exec_modes import ExecRule, Resolved, resolve
+from .floor import load_floor
 from .options import PolicyOptions
 
 EXEC_SYSCALLS = (59, 322)  # execve, execveat
@@ -62,37 +66,61 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
-def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforcement:
+def _exec_resolved(options: PolicyOptions, program_name: str, self_only: bool) -> Resolved:
+    rules = [ExecRule(p, m, ps, o) for p, m, ps, o in options.exec_rules]
+    return resolve(program_name, rules, options.exec_mode, options.exec_allow, self_only)
+
+
+def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str) -> str:
+    what = f"{program_name} can exec ({exec_summary})"
+    if mode == "block":
+        names = ", ".join(map(name_of, execs))
+        return (
+            f"{what}; exec mode block: {names} fail with EPERM. If it must run programs: "
+            f"--exec-mode {program_name}=allow:POLICY (their policies), or =floor for arbitrary commands"
+        )
+    if mode == "allow":
+        return f"{what}; exec mode allow: what it runs inherits its filter and is killed outside it"
+    if mode == "floor":
+        return f"{what}; exec mode floor: it and what it runs share the containers' default profile"
+    return f"{what}; exec mode none: it and everything it runs are UNSANDBOXED"
+
+
+def enforce(
+    policy: Policy, options: PolicyOptions, program_name: str, self_only: bool = False, exec_summary: str = ""
+) -> Enforcement:
+    """The filter for ``policy`` under ``options``; ``self_only`` and ``exec_summary`` come from
+    the program's exec facts (analysis/exec_facts.py)."""
     allowed = set(policy.allowed)
     notes: list[str] = []
     special: dict[int, int] = {}
     denied = _denied(options, allowed)
     allowed -= denied
     execs = sorted(set(EXEC_SYSCALLS) & allowed)
-    exec_mode = None
+    exec_info: dict[str, Any] | None = None
+    action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
     if execs:
-        exec_mode = "inherit" if options.exec_allow or options.exec_mode == "inherit" else "block"
-        if exec_mode == "block":
+        resolved = _exec_resolved(options, program_name, self_only)
+        exec_info = {"mode": resolved.mode, "why": resolved.why, "policies": list(resolved.policies)}
+        if resolved.mode == "block":
             allowed -= set(execs)
             special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
-            notes.append(
-                f"{program_name} can exec other programs; in its sandbox {', '.join(map(name_of, execs))} "
-                "fail with EPERM (choose --exec inherit, or --exec-allow POLICY for programs it may run)"
-            )
-        else:
-            for path in options.exec_allow:
+        elif resolved.mode == "allow":
+            for path in resolved.policies:
                 allowed |= read_allowed_numbers(Path(path))
             allowed |= set(CHILD_INSTALLER)
-            notes.append(
-                f"{program_name} can exec other programs, which inherit its filter: they are killed for "
-                "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
-            )
-    action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
+        elif resolved.mode == "floor":
+            floor = load_floor()
+            allowed |= floor.allowed | set(CHILD_INSTALLER)
+            exec_info["floor"] = {"profile": floor.source, "sha256": floor.sha256, "allowed": len(floor.allowed)}
+        else:  # none
+            action = Action("allow")
+        notes.append(_exec_note(program_name, resolved.mode, execs, exec_summary or "exec reachable"))
     program = build_filter(allowed, action, special)
     info = {
-        "action": "allow-all" if policy.allow_all else options.action,
+        "action": "allow-all" if policy.allow_all or action.name == "allow" else options.action,
         "errno": options.errno if options.action == "errno" else None,
-        "exec": exec_mode,
+        "exec": exec_info,
         "denied": sorted(name_of(n) for n in denied),
         "allowed": sorted(name_of(n) for n in allowed),
         "instructions": len(program),

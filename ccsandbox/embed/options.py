@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from ..errors import CcSandboxError
 
 ENV = "CC_SANDBOX_POLICY_OPTIONS"
-EXEC_MODES = ("block", "inherit")
+EXEC_MODES = ("block", "allow", "floor", "none", "inherit")  # inherit: earlier name of allow
 
 __all__ = ["ENV", "EXEC_MODES", "PolicyOptions", "options_from_env"]
 
@@ -21,8 +21,9 @@ class PolicyOptions:
     action: str = "kill"  # kill | trap | errno | log
     errno: int = 1  # for action errno (EPERM)
     deny: tuple[str, ...] = ()  # syscalls removed from the analysed set (negative controls)
-    exec_mode: str = "block"  # block: execve/execveat fail with EPERM; inherit: allowed
-    exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies inherit)
+    exec_mode: str | None = None  # --exec for every program (None: block, or allow if it execs only itself)
+    exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies allow)
+    exec_rules: tuple[tuple[str, str, tuple[str, ...], str], ...] = ()  # per program, embed/exec_modes.py
 
     def to_env(self) -> str:
         return json.dumps(asdict(self))
@@ -34,8 +35,14 @@ def options_from_env() -> PolicyOptions:
         return PolicyOptions()
     try:
         data = json.loads(raw)
+        rules = tuple((p, m, tuple(ps), o) for p, m, ps, o in data.get("exec_rules", ()))
         return PolicyOptions(
-            **{**data, "deny": tuple(data.get("deny", ())), "exec_allow": tuple(data.get("exec_allow", ()))}
+            **{
+                **data,
+                "deny": tuple(data.get("deny", ())),
+                "exec_allow": tuple(data.get("exec_allow", ())),
+                "exec_rules": rules,
+            }
         )
-    except (json.JSONDecodeError, TypeError) as err:
+    except (json.JSONDecodeError, TypeError, ValueError) as err:
         raise CcSandboxError(f"${ENV} is malformed ({err}); unset it or pass the options to cc-sandbox make") from None
