@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import fnmatch
 import json
+import re
 import shlex
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -187,7 +188,8 @@ def exec_table(policies: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
         allowed = len(enforcement.get("allowed", [])) if enforcement else document.get("allowed_count", 0)
         allowed_text = "ALL" if mode == "none" else str(allowed)
         runs = sorted({p["value"] if p["kind"] == "constant" else p["kind"] for p in facts.get("paths", [])})
-        rows.append((program, mode, allowed_text, exec_info.get("why", ""), ", ".join(runs) or "?"))
+        why = re.sub(r"^/\S*/([^/:]+:\d+:)", r"\1", str(exec_info.get("why", "")))  # the config's name suffices
+        rows.append((program, mode, allowed_text, why, ", ".join(runs) or "?"))
     if not rows:
         return []
     head = ("program", "exec mode", "allowed", "why", "runs")

@@ -140,6 +140,7 @@ def test_modes_come_from_a_config_file_in_the_source_tree(
     done = _build("launcher", tmp_path / "sub", cc_sandbox, tool_env)
     assert done.returncode == 0, done.stderr
     assert _exec_mode(tmp_path / "sub" / "launcher")["why"] == f"{tmp_path / 'cc-sandbox.conf'}:2: launcher=floor"
+    assert "cc-sandbox.conf:2: launcher=floor" in done.stderr
     warning = (
         f"warning: {tmp_path / 'cc-sandbox.conf'}:3: exec mode for 'never-linked', but the build linked no such program"
     )

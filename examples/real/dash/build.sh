@@ -4,11 +4,19 @@
 # dash's build links and runs its own generators (mksyntax, mknodes, ...): they are sandboxed too.
 here=$(cd "$(dirname "$0")" && pwd); . "$here/../lib.sh"
 work=$(mkdir -p "$1" && cd "$1" && pwd)
-src=$(fetch_source dash 0.5.12 "$work" "${2:-}")
+if [ -n "${2:-}" ]; then
+    src=$(fetch_source dash 0.5.12 "$work" "$2")
+else
+    # Debian's patches change Makefile.am (they add src/priv.c) and need autoreconf; build the
+    # upstream tree from the orig tarball that apt-get source fetches alongside, as shipped.
+    top=$work
+    fetch_source dash 0.5.12 "$top/debian" >/dev/null
+    work=$top src=$top/src/dash-0.5.12
+    [ -d "$src" ] || { mkdir -p "$work/src" && tar -xf "$work/debian/src/dash_0.5.12.orig.tar.gz" -C "$work/src"; } \
+        || die "cannot unpack dash_0.5.12.orig.tar.gz"
+fi
 cd "$src"
 cp "$here/cc-sandbox.conf" cc-sandbox.conf
-# Debian's patches touch configure.ac and Makefile.am; the shipped configure is what we run.
-touch aclocal.m4 && touch configure Makefile.in src/Makefile.in config.h.in
 if [ ! -f Makefile ]; then
     step "configuring dash with cc-sandbox"
     $CC_SANDBOX build -- ./configure CFLAGS=-O2 >"$work/dash-configure.log" 2>&1 \
