@@ -8,6 +8,7 @@ import shutil
 import signal
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -36,14 +37,14 @@ def _built(name: str, work: Path, cc_sandbox: str, env: dict[str, str], *options
     return work / name
 
 
-def _policy(binary: Path) -> dict[str, object]:
-    return json.loads(binary.with_name(binary.name + ".policy.json").read_text())
+def _policy(binary: Path) -> dict[str, Any]:
+    policy: dict[str, Any] = json.loads(binary.with_name(binary.name + ".policy.json").read_text())
+    return policy
 
 
-def _exec_mode(binary: Path) -> dict[str, object]:
-    enforcement = _policy(binary)["enforcement"]
-    assert isinstance(enforcement, dict)
-    return enforcement["exec"]
+def _exec_mode(binary: Path) -> dict[str, Any]:
+    mode: dict[str, Any] = _policy(binary)["enforcement"]["exec"]
+    return mode
 
 
 def test_the_policy_says_how_a_launcher_execs_and_where_the_path_comes_from(
@@ -51,7 +52,6 @@ def test_the_policy_says_how_a_launcher_execs_and_where_the_path_comes_from(
 ) -> None:
     launcher = _built("launcher", tmp_path, cc_sandbox, tool_env)
     facts = _policy(launcher)["exec"]
-    assert isinstance(facts, dict)
     assert facts["reachable"] is True and "execvp" in facts["functions"] and facts["self_only"] is False
     assert {"kind": "argv", "value": "main", "via": "execvp"} in facts["paths"]
 
@@ -59,7 +59,7 @@ def test_the_policy_says_how_a_launcher_execs_and_where_the_path_comes_from(
 def test_a_program_that_cannot_exec_says_so(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
     filters = _built("filters", tmp_path, cc_sandbox, tool_env)
     assert _policy(filters)["exec"] == {"reachable": False, "functions": [], "paths": [], "self_only": False}
-    assert _policy(filters)["enforcement"]["exec"] is None  # type: ignore[index]
+    assert _policy(filters)["enforcement"]["exec"] is None
 
 
 def test_block_is_the_default_and_exec_fails_with_eperm(
@@ -77,12 +77,12 @@ def test_a_program_that_execs_only_itself_needs_nothing_beyond_its_own_set(
 ) -> None:
     selfexec = _built("selfexec", tmp_path, cc_sandbox, tool_env)
     facts = _policy(selfexec)["exec"]
-    assert isinstance(facts, dict) and facts["self_only"] is True
+    assert facts["self_only"] is True
     assert facts["paths"] == [{"kind": "constant", "value": "/proc/self/exe", "via": "syscall"}]
     mode = _exec_mode(selfexec)
     assert mode["mode"] == "allow" and mode["policies"] == [] and "itself" in str(mode["why"])
-    allowed = _policy(selfexec)["enforcement"]["allowed"]  # type: ignore[index]
-    assert set(allowed) - {name["name"] for name in _policy(selfexec)["allowed"]} <= {"prctl", "seccomp"}  # type: ignore[union-attr,index]
+    allowed = _policy(selfexec)["enforcement"]["allowed"]
+    assert set(allowed) - {name["name"] for name in _policy(selfexec)["allowed"]} <= {"prctl", "seccomp"}
     ran = run([str(selfexec)], tool_env)
     assert ran.returncode == 0 and ran.stdout == "child ran\n", ran.stderr
 
@@ -105,7 +105,7 @@ def test_allow_stacks_the_filters_of_a_launcher_and_the_sandboxed_program_it_run
 def test_floor_runs_arbitrary_host_commands(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
     launcher = _built("launcher", tmp_path, cc_sandbox, tool_env, "--exec-mode=launch*=floor")
     mode = _exec_mode(launcher)
-    assert mode["mode"] == "floor" and mode["floor"]["profile"] == str(PROFILE)  # type: ignore[index]
+    assert mode["mode"] == "floor" and mode["floor"]["profile"] == str(PROFILE)
     script = "ls / | wc -l; (echo sub) ; cat <<EOF\nhere\nEOF\ngrep Seccomp_filters /proc/self/status"
     ran = run([str(launcher), "/bin/sh", "-c", script], tool_env)
     assert ran.returncode == 0, ran.stderr
@@ -128,7 +128,7 @@ def test_none_allows_everything_and_says_so_loudly(tmp_path: Path, cc_sandbox: s
     subprocess.run(["gcc", "-O2", "-o", str(outside), str(PROGRAMS / "outside_floor.c")], check=True)
     done = _build("launcher", tmp_path / "l", cc_sandbox, tool_env, "--exec-mode=launcher=none")
     assert done.returncode == 0 and "UNSANDBOXED" in done.stderr
-    assert _policy(tmp_path / "l" / "launcher")["enforcement"]["action"] == "allow-all"  # type: ignore[index]
+    assert _policy(tmp_path / "l" / "launcher")["enforcement"]["action"] == "allow-all"
     ran = run([str(tmp_path / "l" / "launcher"), str(outside)], tool_env)
     assert ran.returncode == 0 and "userfaultfd returned" in ran.stdout
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -27,9 +28,8 @@ def real_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(chosen) if chosen else tmp_path_factory.mktemp("real")
 
 
-def _enforcement(binary: Path) -> dict[str, object]:
-    enforcement = json.loads(Path(f"{binary}.policy.json").read_text())["enforcement"]
-    assert isinstance(enforcement, dict)
+def _enforcement(binary: Path) -> dict[str, Any]:
+    enforcement: dict[str, Any] = json.loads(Path(f"{binary}.policy.json").read_text())["enforcement"]
     return enforcement
 
 
@@ -40,14 +40,14 @@ def test_coreutils_launchers_run_commands_while_ls_keeps_its_tight_filter(
     smoke = run([str(EXAMPLES / "real" / "coreutils-launchers" / "smoke.sh"), str(bin_dir)], tool_env, timeout=120)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
     for launcher in ("env", "timeout", "nice", "nohup"):
-        assert _enforcement(bin_dir / launcher)["exec"]["mode"] == "floor"  # type: ignore[index]
+        assert _enforcement(bin_dir / launcher)["exec"]["mode"] == "floor"
     ls = _enforcement(bin_dir / "ls")
-    assert ls["exec"] is None and len(ls["allowed"]) == 39  # type: ignore[arg-type]
+    assert ls["exec"] is None and len(ls["allowed"]) == 39
 
 
 def test_dash_built_through_cc_sandbox_runs_a_script(real_work: Path, tool_env: dict[str, str]) -> None:
     dash = build("dash", real_work, tool_env)
-    assert _enforcement(dash)["exec"]["mode"] == "floor"  # type: ignore[index]
+    assert _enforcement(dash)["exec"]["mode"] == "floor"
     smoke = run([str(EXAMPLES / "real" / "dash" / "smoke.sh"), str(dash)], tool_env, timeout=120)
     assert smoke.returncode == 0, smoke.stdout + smoke.stderr
 
@@ -58,7 +58,7 @@ def test_dash_built_through_cc_sandbox_runs_a_script(real_work: Path, tool_env: 
 def test_findutils_passes_its_own_make_check(real_work: Path, tool_env: dict[str, str]) -> None:
     src = build("findutils", real_work, tool_env)
     for program in ("find/find", "xargs/xargs"):
-        assert _enforcement(src / program)["exec"]["mode"] == "floor"  # type: ignore[index]
+        assert _enforcement(src / program)["exec"]["mode"] == "floor"
     check = run([str(EXAMPLES / "real" / "findutils" / "check.sh"), str(real_work)], tool_env, timeout=7200)
     assert check.returncode == 0, check.stderr[-3000:]
     assert "# FAIL:  0" in check.stderr and "unexpected" not in check.stderr
