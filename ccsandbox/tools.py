@@ -3,7 +3,9 @@
 The whole toolchain is pinned to one LLVM major: the bitcode the driver writes, the lld that
 links it and the pass plugin that reads it must agree. Debian installs them with a ``-19``
 suffix (``clang-19``) and unsuffixed under ``/usr/lib/llvm-19/bin``; both are accepted.
-``CC_SANDBOX_LLVM_BIN`` points at another directory holding the unsuffixed names.
+``CC_SANDBOX_LLVM_BIN`` points at another directory holding the unsuffixed names; when it is
+set, the tools must be there (a misspelt directory is an error, never a silent fallback to the
+system LLVM, which would mix two toolchains).
 """
 
 from __future__ import annotations
@@ -17,7 +19,16 @@ from .errors import ToolNotFoundError
 LLVM_MAJOR = 19
 APT_PACKAGES = "clang-19 lld-19 llvm-19 llvm-19-dev libclang-rt-19-dev"
 
-__all__ = ["LLVM_MAJOR", "find_llvm_tool", "llvm_bin_dir"]
+__all__ = ["LLVM_MAJOR", "check_llvm_override", "find_llvm_tool", "llvm_bin_dir"]
+
+
+def check_llvm_override() -> None:
+    """Refuse a ``CC_SANDBOX_LLVM_BIN`` that is not a directory (cheap; every driver call checks)."""
+    override = os.environ.get("CC_SANDBOX_LLVM_BIN")
+    if override and not os.path.isdir(override):
+        raise ToolNotFoundError(
+            f"CC_SANDBOX_LLVM_BIN={override} is not a directory; unset it to use /usr/lib/llvm-19/bin"
+        )
 
 
 def llvm_bin_dir() -> Path:
@@ -39,6 +50,10 @@ def find_llvm_tool(name: str) -> str:
     candidate = llvm_bin_dir() / name
     if candidate.is_file() and os.access(candidate, os.X_OK):
         return str(candidate)
+    override = os.environ.get("CC_SANDBOX_LLVM_BIN")
+    if override:
+        problem = "is not a directory" if not Path(override).is_dir() else f"has no executable {name}"
+        raise ToolNotFoundError(f"CC_SANDBOX_LLVM_BIN={override} {problem}; unset it to use /usr/lib/llvm-19/bin")
     found = shutil.which(f"{name}-{LLVM_MAJOR}")
     if found:
         return found

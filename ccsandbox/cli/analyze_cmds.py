@@ -19,7 +19,8 @@ from ..errors import CcSandboxError
 from ..facts.extract import load_facts
 from ..facts.schema import Facts
 from ..module import find_module
-from ..syscalls import SYSCALL_NUMBERS, name_of
+from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
+from .output import is_stdout, write_document
 
 target_argument = click.argument("target", type=click.Path(path_type=Path))
 mode_option = click.option(
@@ -80,7 +81,10 @@ def _render(policy: Policy) -> str:
 )
 @click.option("--json", "as_json", is_flag=True, help="Print the policy as JSON (format cc-sandbox-policy).")
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Also write the policy JSON here."
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the policy JSON here (`-': to stdout, instead of the summary).",
 )
 def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Path | None) -> int:
     """Compute the system calls TARGET can make (a binary built by cc-sandbox, its .bc, or .facts).
@@ -93,15 +97,18 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
     result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
     execs = _exec_facts(target, facts, result, target.name)
-    document = json.dumps({**policy.to_json(), "exec": execs.to_json()}, indent=2)
+    document = json.dumps({**policy.to_json(), "exec": execs.to_json()}, indent=2) + "\n"
     if output is not None:
-        output.write_text(document + "\n")
-    click.echo(document if as_json else "\n".join([_render(policy), *_exec_lines(execs)]))
+        write_document(output, document.encode())
+    if not (output is not None and is_stdout(output)):
+        click.echo(document.rstrip("\n") if as_json else "\n".join([_render(policy), *_exec_lines(execs)]))
     return 0
 
 
 def _syscall_number(text: str) -> int:
     if text.isdigit():
+        if int(text) not in SYSCALL_NAMES:
+            raise CcSandboxError(f"unknown syscall number {text}: not in the x86_64 table (Linux 6.18)")
         return int(text)
     if text in SYSCALL_NUMBERS:
         return SYSCALL_NUMBERS[text]

@@ -10,13 +10,17 @@ import click
 
 from ..build import run_build
 from ..driver.main import run as run_driver
-from ..embed.exec_modes import ExecRule, build_report, build_rules, make_directory
-from ..embed.options import EXEC_MODES, PolicyOptions
+from ..embed.exec_modes import ExecRule, absolute_rules, build_report, build_rules, make_directory
+from ..embed.options import ENV, SPECS, OptionSpec, PolicyOptions, apply_option, options_from_env
 from ..sysroot import load_sysroot
 
-ERRNO_NAMES = {"EPERM": 1, "EACCES": 13, "ENOSYS": 38}
-
+LINK_KINDS = ("sandboxed", "probe", "unsandboxed")
 PASSTHROUGH = {"ignore_unknown_options": True, "allow_interspersed_args": False, "help_option_names": []}
+MAKE_SETTINGS = {
+    "ignore_unknown_options": True,
+    "allow_interspersed_args": False,
+    "help_option_names": ["-h", "--help"],
+}
 sysroot_option = click.option(
     "--sysroot",
     "sysroot_path",
@@ -36,99 +40,73 @@ def cc(args: tuple[str, ...]) -> int:
     return run_driver(list(args))
 
 
+def summarize_links(links: list[dict[str, object]]) -> str:
+    """One line counting the build's links by kind (pure)."""
+    counts = {kind: sum(1 for link in links if link.get("kind", "sandboxed") == kind) for kind in LINK_KINDS}
+    return f"cc-sandbox: {len(links)} link(s): " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
+
+
 def _report(links: list[dict[str, object]], rules: list[ExecRule] | None = None) -> None:
+    """Each program linked (probe links only counted: configure makes hundreds), then the counts."""
     for link in links:
+        if link.get("kind") == "probe":
+            continue
         module = Path(str(link["module"]))
         size = module.stat().st_size / 1e6 if module.is_file() else 0.0
+        unsandboxed = " NOT sandboxed (--no-sandbox)," if link.get("kind") == "unsandboxed" else ""
         click.echo(
-            f"cc-sandbox: linked {link['output']}  (module {module.name}, {size:.1f} MB, link {link['seconds']} s)",
+            f"cc-sandbox: linked {link['output']}  ({unsandboxed}module {module.name}, {size:.1f} MB, "
+            f"link {link['seconds']} s)",
             err=True,
         )
-    for line in build_report([str(link["output"]) for link in links], rules or []):
+    click.echo(summarize_links(links), err=True)
+    for line in build_report([str(link["output"]) for link in links if link.get("kind") != "probe"], rules or []):
         click.echo(f"cc-sandbox: {line}", err=True)
 
 
+def _click_option(spec: OptionSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The click form of one sandbox option. Nothing has a click default: an option not given
+    keeps the value from $CC_SANDBOX_OPTIONS (or the built-in default)."""
+    name = spec.field
+    if spec.kind == "flag":
+        return click.option(spec.flag, name, is_flag=True, default=None, help=spec.help)
+    if spec.kind in ("multi", "path"):
+        kind = click.Path(exists=True, dir_okay=False) if spec.kind == "path" else None
+        return click.option(spec.flag, name, multiple=True, metavar=spec.metavar, type=kind, help=spec.help)
+    return click.option(spec.flag, name, type=click.Choice(spec.choices), default=None, help=spec.help)
+
+
 def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
-    """The sandbox options shared by make and build."""
-    decorators = [
-        click.option(
-            "--policy-action",
-            "action",
-            type=click.Choice(["kill", "trap", "errno", "log"]),
-            default="kill",
-            show_default=True,
-            help="What a syscall outside the policy does: kill the process, SIGSYS, "
-            "fail with --errno, or log and allow.",
-        ),
-        click.option(
-            "--errno",
-            "errno_name",
-            type=click.Choice(sorted(ERRNO_NAMES)),
-            default="EPERM",
-            show_default=True,
-            help="The error for --policy-action errno.",
-        ),
-        click.option(
-            "--no-sandbox", is_flag=True, help="Link no filter (the policy is still written beside the binary)."
-        ),
-        click.option(
-            "--deny",
-            multiple=True,
-            metavar="SYSCALL",
-            help="Remove an analysed syscall from the filter "
-            "(a negative control: the binary must die when it makes it). Repeatable.",
-        ),
-        click.option(
-            "--exec",
-            "exec_mode",
-            type=click.Choice(EXEC_MODES),
-            default=None,
-            help="Exec mode of every program that can exec: exec fails with EPERM (block, the default), "
-            "own set plus --exec-allow policies (allow), the containers' default profile (floor), "
-            "no filter (none). A program that execs only itself gets allow.",
-        ),
-        click.option(
-            "--exec-mode",
-            "exec_modes",
-            multiple=True,
-            metavar="PROGRAM=MODE",
-            help="Exec mode of one program (name or glob): block, allow[:POLICY,...], floor or none. "
-            "Also read from cc-sandbox.conf (this directory or above). Repeatable.",
-        ),
-        click.option(
-            "--exec-allow",
-            multiple=True,
-            metavar="POLICY",
-            type=click.Path(exists=True, dir_okay=False),
-            help="Policy JSON (or trace) of a program it may exec: added to the filter. Implies --exec allow.",
-        ),
-    ]
-    for decorator in reversed(decorators):
-        function = decorator(function)
+    """The sandbox options shared by make and build (ccsandbox.embed.options.SPECS)."""
+    for spec in reversed(SPECS):
+        function = _click_option(spec)(function)
     return function
 
 
-def _options(
-    action: str,
-    errno_name: str,
-    no_sandbox: bool,
-    deny: tuple[str, ...],
-    exec_mode: str | None,
-    exec_allow: tuple[str, ...],
-    rules: list[ExecRule] = [],  # noqa: B006 (never mutated)
-) -> PolicyOptions:
-    return PolicyOptions(
-        sandbox=not no_sandbox,
-        action=action,
-        errno=ERRNO_NAMES[errno_name],
-        deny=deny,
-        exec_mode=exec_mode,
-        exec_allow=tuple(str(Path(p).resolve()) for p in exec_allow),
-        exec_rules=tuple((r.pattern, r.mode, r.policies, r.origin) for r in rules),
-    )
+def _options(given: dict[str, Any]) -> PolicyOptions:
+    """$CC_SANDBOX_OPTIONS, overridden by the options given on the command line."""
+    options = options_from_env()
+    for spec in SPECS:
+        value = given.get(spec.field)
+        if value is None or value is False or value == ():
+            continue
+        if spec.kind == "flag":
+            options = apply_option(options, spec.flag, None)
+        elif spec.kind in ("multi", "path"):
+            for item in value:
+                options = apply_option(options, spec.flag, item)
+        else:
+            options = apply_option(options, spec.flag, value)
+    return options
 
 
-@click.command("make", context_settings=PASSTHROUGH, add_help_option=False)
+_OPTIONS_HELP = (
+    "The sandbox options can also be given to any build, e.g. CMake with CC=cc-sandbox-cc, in "
+    f"${ENV} written as on this command line (options given here win)."
+)
+
+
+@click.command("make", context_settings=MAKE_SETTINGS, epilog=_OPTIONS_HELP)
 @sysroot_option
 @policy_options
 @click.argument("make_args", nargs=-1, type=click.UNPROCESSED)
@@ -136,21 +114,23 @@ def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) ->
     """Run make with CC/AR/RANLIB/NM pointing at cc-sandbox; make's exit code passes through.
 
     Every program linked gets its policy written beside it and its seccomp filter embedded,
-    installed at start-up before any of its own code runs (see the options).
+    installed at start-up before any of its own code runs (see the options). Our options come
+    first; everything from the first argument we do not know on goes to make. Make's own help:
+    `cc-sandbox make -- --help`.
 
     \b
     Example:  cc-sandbox make -j2 -C examples/echo-server
               cc-sandbox make --policy-action errno --errno ENOSYS
     """
-    rules, _ = build_rules(policy.pop("exec_modes"), make_directory(make_args, Path.cwd()))
-    code, links = run_build(
-        list(make_args), load_sysroot(sysroot_path), make=True, options=_options(**policy, rules=rules)
-    )
+    options = _options(policy)
+    rules = build_rules(options.exec_rules, make_directory(make_args, Path.cwd()))
+    options = absolute_rules(options)
+    code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=options)
     _report(links, rules)
     return code
 
 
-@click.command("build", context_settings={"ignore_unknown_options": True, "allow_interspersed_args": False})
+@click.command("build", context_settings=MAKE_SETTINGS, epilog=_OPTIONS_HELP)
 @sysroot_option
 @policy_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
@@ -160,10 +140,10 @@ def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> 
     \b
     Example:  cc-sandbox build -- ./configure CFLAGS=-O2 --disable-nls
     """
-    rules, _ = build_rules(policy.pop("exec_modes"), Path.cwd())
-    code, links = run_build(
-        list(command), load_sysroot(sysroot_path), make=False, options=_options(**policy, rules=rules)
-    )
+    options = _options(policy)
+    rules = build_rules(options.exec_rules, Path.cwd())
+    options = absolute_rules(options)
+    code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=options)
     _report(links, rules)
     return code
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -14,11 +13,11 @@ import click
 from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, pack
 from ..bpf.vm import run
-from ..embed.exports import FORMATS, export_policy
+from ..embed.exports import FORMATS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
 from ..embed.source import read_policy_source
-from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NAMES, name_of
+from .output import write_document
 
 
 def _check(embedded: Any) -> list[str]:
@@ -55,9 +54,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
             f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
             + (f" (errno {meta['errno']})" if meta.get("errno") else "")
         )
-        exec_info = meta.get("exec")
-        exec_text = f"{exec_info.get('mode')} ({exec_info.get('why')})" if isinstance(exec_info, dict) else exec_info
-        click.echo(f"exec         {exec_text or 'not reachable'}")
+        rule = meta.get("exec_rule")
+        why = f" ({rule.get('why')})" if isinstance(rule, dict) and rule.get("why") else ""
+        click.echo(f"exec         {meta.get('exec') or 'not reachable'}{why}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
         click.echo(
@@ -80,31 +79,44 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
     required=True,
     help="oci/docker: seccomp profile JSON; systemd: a [Service] drop-in; bpf: raw filter for bwrap --seccomp.",
 )
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here instead of stdout.")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write here (`-' or none: stdout)."
+)
 @click.option(
     "--allow",
     "extra",
     multiple=True,
     metavar="SYSCALL",
-    help="Also allow SYSCALL (e.g. execve for `bwrap --seccomp`, which execs the program). Repeatable.",
+    help="Also allow SYSCALL (a name or an x86_64 number). Repeatable.",
 )
 def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) -> int:
     """Export the policy of SOURCE (a sandboxed binary or a policy JSON) for another enforcer.
 
-    \\b
+    Besides the policy, the export allows what its launcher does after loading it (bwrap:
+    execve; runc: its init's last steps and execve) and, for a sandboxed binary, the binary's own
+    filter install (prctl, seccomp). The exec rule stays EPERM. Stacked filters combine to the
+    strictest verdict, so a sandboxed binary still runs under exactly its own set.
+
+    \b
     Examples:  cc-sandbox export ./prog --format docker -o prog.json
                docker run --security-opt seccomp=prog.json ...
-               cc-sandbox export ./prog --format bpf --allow execve -o prog.bpf
+               cc-sandbox export ./prog --format bpf -o prog.bpf
                bwrap --seccomp 3 ... 3<prog.bpf
+               cc-sandbox export ./prog --format systemd -o /etc/systemd/system/prog.service.d/seccomp.conf
     """
     policy = read_policy_source(source)
-    data = export_policy(policy.allowed + list(extra), fmt, policy.action, policy.errno)
-    if output is not None:
-        output.write_bytes(data)
-    elif fmt == "bpf" and sys.stdout.isatty():
-        raise CcSandboxError("a raw BPF program is binary: write it with -o FILE")
-    else:
-        sys.stdout.buffer.write(data)
+    subject = ExportSubject(
+        allowed=tuple(policy.enforced if policy.enforced is not None else policy.allowed),
+        action=policy.action,
+        errno=policy.errno,
+        exec_mode=policy.exec_mode,
+        sandboxed=policy.sandboxed,
+    )
+    data = export_policy(subject, fmt, extra)
+    for reason, names in plan_export(subject, fmt, extra).added.items():
+        if names and reason != "--allow":
+            click.echo(f"cc-sandbox: note: also allowed for {reason}: {' '.join(names)}", err=True)
+    write_document(output, data, binary=fmt == "bpf")
     return 0
 
 

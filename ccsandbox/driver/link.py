@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
+from ..embed.probe import mark_probe
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
 from ..resources import plugin_path
@@ -34,11 +35,21 @@ __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
 @dataclass(frozen=True)
 class LinkResult:
     output: Path
-    module: Path
-    manifest: Path
+    module: Path | None  # None for a probe link
+    manifest: Path | None
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
     notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
+    kind: str = "sandboxed"  # sandboxed | unsandboxed (--no-sandbox) | probe
+
+
+def probe_reason(output: str) -> str | None:
+    """Why a link is a cheap probe link, or None."""
+    if os.environ.get("CC_SANDBOX_PROBE"):
+        return "CC_SANDBOX_PROBE=1"
+    if is_probe_link(output):
+        return "configure/CMake test program name"
+    return None
 
 
 def sidecar_paths(output: Path) -> dict[str, Path]:
@@ -132,12 +143,16 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
 def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
     target = Path(inv.link_output)
-    if (
-        is_probe_link(inv.link_output)
-        or os.environ.get("CC_SANDBOX_PROBE")
-        or (target.exists() and not target.is_file())
-    ):
+    if target.exists() and not target.is_file():  # e.g. -o /dev/null
         return subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+    reason = probe_reason(inv.link_output)
+    if reason is not None:
+        started = time.monotonic()
+        code = subprocess.call(link_command(sysroot, inv, target, keep_module=False))
+        if code != 0:
+            return code
+        mark_probe(target, reason)
+        return LinkResult(target.absolute(), None, None, None, time.monotonic() - started, kind="probe")
     output = target.absolute()
     if not output.parent.is_dir():
         raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
@@ -171,4 +186,5 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         facts=facts,
         seconds=seconds,
         notes=tuple(notes),
+        kind="sandboxed" if options.sandbox else "unsandboxed",
     )

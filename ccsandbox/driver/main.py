@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..errors import CcSandboxError
+from ..tools import check_llvm_override
 from .argv import Mode, classify
 from .command import CompileTools, compile_command
 
@@ -32,7 +33,12 @@ def _log_link(result: LinkResult) -> None:
     log = os.environ.get(LINK_LOG_ENV)
     if not log:
         return
-    entry = {"output": str(result.output), "module": str(result.module), "seconds": round(result.seconds, 3)}
+    entry = {
+        "output": str(result.output),
+        "kind": result.kind,
+        "module": None if result.module is None else str(result.module),
+        "seconds": round(result.seconds, 3),
+    }
     with open(log, "a") as stream:
         stream.write(json.dumps(entry) + "\n")
 
@@ -48,6 +54,7 @@ def _compile_tools() -> CompileTools:
 
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
+    check_llvm_override()
     inv = classify(argv)
     if inv.mode is not Mode.LINK:
         command = compile_command(_compile_tools(), inv)

@@ -17,8 +17,10 @@ from ..analysis.asm_model import load_asm_model
 from ..analysis.exec_facts import module_exec_facts
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
-from ..facts.schema import read_facts
+from ..facts.schema import Facts, parse_facts, read_facts
+from ..resources import plugin_path
 from .enforce import enforce
+from .exec_modes import build_rules
 from .options import PolicyOptions
 from .section import write_filter, write_metadata
 
@@ -33,20 +35,29 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
+def _facts_of_module(module: Path) -> Facts:
+    from ..facts.extract import run_plugin  # deferred: facts.extract -> module -> driver.link -> here
+
+    plugin = plugin_path()
+    if plugin is not None:
+        return run_plugin(module, plugin)
+    from ..facts.llvmlite_extract import extract_facts  # deferred: imports llvmlite
+
+    return parse_facts(extract_facts(module), str(module))
+
+
 def analyse_and_embed(
     staged: Path, facts: Path | None, module: Path, program: str, options: PolicyOptions
 ) -> tuple[dict[str, Any] | None, list[str]]:
-    """The policy document for ``staged`` (None without facts), and notes for the user."""
-    if facts is None:
-        if options.sandbox:
-            raise LinkError(
-                f"cannot compute the policy of {program}: the pass plugin is not built "
-                "(./setup.sh builds it); or link with --no-sandbox"
-            )
-        return None, [f"no policy for {program}: the pass plugin is not built (./setup.sh builds it)"]
+    """The policy document for ``staged``, and notes for the user.
+
+    Facts come from the pass that ran inside the link; without it (plugin not built, or
+    CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
+    else the llvmlite extractor.
+    """
     started = time.monotonic()
     try:
-        parsed = read_facts(facts)
+        parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
         analysis = analyze(parsed, load_asm_model())
         policy = build_policy(analysis, program, seconds=time.monotonic() - started)
         execs = module_exec_facts(parsed, analysis, module, program)
@@ -63,7 +74,8 @@ def analyse_and_embed(
             "allows every syscall (see `cc-sandbox analyze`)"
         )
     if options.sandbox:
-        enforcement = enforce(policy, options, program, execs.self_only, execs.summary())
+        rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
+        enforcement = enforce(policy, options, program, execs.self_only, execs.summary(), rules)
         write_filter(staged, enforcement.program)
         write_metadata(
             staged,

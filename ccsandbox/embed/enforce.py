@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -23,7 +24,7 @@ from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NUMBERS, name_of
-from .exec_modes import ExecRule, Resolved, resolve
+from .exec_modes import ExecRule, resolve
 from .floor import load_floor
 from .options import PolicyOptions
 
@@ -44,9 +45,30 @@ def read_allowed_numbers(path: Path) -> set[int]:
         raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
     if isinstance(data, dict) and isinstance(data.get("allowed"), list):
         return {int(entry["nr"]) for entry in data["allowed"]}
+    names: list[object] = []
     if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
-        return {SYSCALL_NUMBERS[n] if isinstance(n, str) else int(n) for n in data["syscalls"]}
-    raise CcSandboxError(f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed' or 'syscalls' list)")
+        names = list(data["syscalls"])
+    elif isinstance(data, dict) and isinstance(data.get("programs"), list):
+        # a cc-sandbox-trace: every traced image, including what ran before its own filter
+        # (an exec'd sandboxed program installs its filter under the inherited one)
+        for program in data["programs"]:
+            if isinstance(program, dict):
+                names += program.get("syscalls", []) + program.get("before_filter", [])
+    else:
+        raise CcSandboxError(
+            f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed', 'programs' or 'syscalls' list)"
+        )
+    numbers = set()
+    for name in names:
+        if isinstance(name, str) and name.startswith("i386:"):
+            continue  # i386 calls are killed by every filter's architecture check; nothing to allow
+        if isinstance(name, int) or (isinstance(name, str) and name.isdigit()):
+            numbers.add(int(name))
+        elif isinstance(name, str) and name in SYSCALL_NUMBERS:
+            numbers.add(SYSCALL_NUMBERS[name])
+        else:
+            raise CcSandboxError(f"--exec-allow {path}: {name!r} is not an x86_64 syscall")
+    return numbers
 
 
 class Enforcement:
@@ -66,11 +88,6 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
-def _exec_resolved(options: PolicyOptions, program_name: str, self_only: bool) -> Resolved:
-    rules = [ExecRule(p, m, ps, o) for p, m, ps, o in options.exec_rules]
-    return resolve(program_name, rules, options.exec_mode, options.exec_allow, self_only)
-
-
 def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str) -> str:
     what = f"{program_name} can exec ({exec_summary})"
     if mode == "block":
@@ -87,21 +104,28 @@ def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str
 
 
 def enforce(
-    policy: Policy, options: PolicyOptions, program_name: str, self_only: bool = False, exec_summary: str = ""
+    policy: Policy,
+    options: PolicyOptions,
+    program_name: str,
+    self_only: bool = False,
+    exec_summary: str = "",
+    rules: Sequence[ExecRule] = (),
 ) -> Enforcement:
-    """The filter for ``policy`` under ``options``; ``self_only`` and ``exec_summary`` come from
-    the program's exec facts (analysis/exec_facts.py)."""
+    """The filter for ``policy`` under ``options`` and the per-program exec ``rules``;
+    ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py)."""
     allowed = set(policy.allowed)
     notes: list[str] = []
     special: dict[int, int] = {}
     denied = _denied(options, allowed)
     allowed -= denied
     execs = sorted(set(EXEC_SYSCALLS) & allowed)
+    exec_mode: str | None = None
     exec_info: dict[str, Any] | None = None
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
     if execs:
-        resolved = _exec_resolved(options, program_name, self_only)
-        exec_info = {"mode": resolved.mode, "why": resolved.why, "policies": list(resolved.policies)}
+        resolved = resolve(program_name, rules, options.exec_mode, options.exec_allow, self_only)
+        exec_mode = resolved.mode
+        exec_info = {"why": resolved.why, "policies": list(resolved.policies)}
         if resolved.mode == "block":
             allowed -= set(execs)
             special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
@@ -120,7 +144,8 @@ def enforce(
     info = {
         "action": "allow-all" if policy.allow_all or action.name == "allow" else options.action,
         "errno": options.errno if options.action == "errno" else None,
-        "exec": exec_info,
+        "exec": exec_mode,
+        "exec_rule": exec_info,
         "denied": sorted(name_of(n) for n in denied),
         "allowed": sorted(name_of(n) for n in allowed),
         "instructions": len(program),

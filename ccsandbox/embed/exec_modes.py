@@ -23,7 +23,10 @@ build's directory upward (``cc-sandbox.conf`` or ``.cc-sandbox.conf``), one rule
     exec xargs floor
     exec sort allow policies/gzip.policy.json     # relative to the config file
 
-Command-line rules come first; the first rule that matches wins.
+Command-line rules come first; the first rule that matches wins. ``make``/``build`` read the
+rules once before the build starts (a malformed one stops it there); each link reads them again,
+``--exec-mode`` from $CC_SANDBOX_OPTIONS and the config file from its own directory upward, so
+plain ``cc`` builds (CMake with CC=cc-sandbox-cc) get them too.
 """
 
 from __future__ import annotations
@@ -33,11 +36,12 @@ import json
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
+from .options import PolicyOptions
 
 MODES = ("block", "allow", "floor", "none")
 #: Earlier name of ``allow`` (kept so existing command lines work).
@@ -49,10 +53,15 @@ __all__ = [
     "MODES",
     "ExecRule",
     "Resolved",
+    "absolute_rules",
+    "build_report",
+    "build_rules",
     "exec_table",
     "find_config",
+    "make_directory",
     "parse_config",
     "parse_rule",
+    "read_policy",
     "resolve",
     "unused_rules",
 ]
@@ -67,9 +76,6 @@ class ExecRule:
 
     def matches(self, program: str) -> bool:
         return fnmatch.fnmatchcase(program, self.pattern)
-
-    def to_list(self) -> list[Any]:
-        return [self.pattern, self.mode, list(self.policies), self.origin]
 
 
 @dataclass(frozen=True)
@@ -183,8 +189,8 @@ def exec_table(policies: Iterable[tuple[str, dict[str, Any]]]) -> list[str]:
         enforcement = document.get("enforcement") or {}
         if not facts.get("reachable"):
             continue
-        exec_info = enforcement.get("exec") or {}
-        mode = exec_info.get("mode", "-") if enforcement else "no sandbox"
+        exec_info = enforcement.get("exec_rule") or {}
+        mode = str(enforcement.get("exec") or "-") if enforcement else "no sandbox"
         allowed = len(enforcement.get("allowed", [])) if enforcement else document.get("allowed_count", 0)
         allowed_text = "ALL" if mode == "none" else str(allowed)
         runs = sorted({p["value"] if p["kind"] == "constant" else p["kind"] for p in facts.get("paths", [])})
@@ -215,14 +221,24 @@ def read_policy(output: Path) -> dict[str, Any] | None:
     return document if isinstance(document, dict) else None
 
 
-def build_rules(cli: Iterable[str], directory: Path) -> tuple[list[ExecRule], Path | None]:
-    """The rules of one build: ``--exec-mode`` values first, then the config file found from
-    ``directory`` upward. Raises before the build starts on any malformed rule."""
+def build_rules(cli: Iterable[str], directory: Path) -> list[ExecRule]:
+    """The rules of one build or link: ``--exec-mode`` values first, then the config file found
+    from ``directory`` upward. Raises on any malformed rule (make/build: before the build starts)."""
     rules = [parse_rule(text) for text in cli]
     config = find_config(directory)
     if config is not None:
         rules += parse_config(config)
-    return rules, config
+    return rules
+
+
+def absolute_rules(options: PolicyOptions) -> PolicyOptions:
+    """``options`` with the policies of its ``--exec-mode`` rules as absolute paths, so that links
+    in other directories (recursive makes) find them."""
+    texts = []
+    for rule in (parse_rule(text) for text in options.exec_rules):
+        policies = f":{','.join(rule.policies)}" if rule.policies else ""
+        texts.append(f"{rule.pattern}={rule.mode}{policies}")
+    return replace(options, exec_rules=tuple(texts))
 
 
 def build_report(outputs: Iterable[str], rules: Iterable[ExecRule]) -> list[str]:

@@ -21,15 +21,15 @@ from elftools.elf.elffile import ELFFile
 from ..bpf.insn import MAX_INSNS, Insn, pack, unpack
 from ..errors import CcSandboxError
 from ..tools import find_llvm_tool
+from .probe import META_SECTION
 
 FILTER_SECTION = ".cc_sandbox"
-META_SECTION = ".cc_sandbox.meta"
 MAGIC = b"CC-SANDBOX-BPF\x00\x00"
 FORMAT_VERSION = 1
 STATE_NOT_WRITTEN, STATE_INSTALL = 0, 1
 _HEADER = struct.Struct("=16sIIII")
 
-__all__ = ["EmbeddedPolicy", "read_embedded", "write_filter", "write_metadata"]
+__all__ = ["META_SECTION", "EmbeddedPolicy", "ProbeLinkError", "read_embedded", "write_filter", "write_metadata"]
 
 
 class NotOurBinaryError(CcSandboxError):
@@ -75,6 +75,23 @@ def write_metadata(binary: Path, metadata: dict[str, Any]) -> None:
             raise CcSandboxError(f"llvm-objcopy could not add the policy metadata: {done.stderr.strip()}")
 
 
+class ProbeLinkError(NotOurBinaryError):
+    """The binary is a probe link (configure/CMake test program): marked, but carries no filter."""
+
+
+def _probe_metadata(binary: Path) -> dict[str, Any] | None:
+    place = _section(binary, META_SECTION)
+    if place is None:
+        return None
+    with open(binary, "rb") as stream:
+        stream.seek(place[0])
+        try:
+            metadata = json.loads(stream.read(place[1]).decode())
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return None
+    return metadata if isinstance(metadata, dict) and metadata.get("probe") is True else None
+
+
 class EmbeddedPolicy:
     """What a sandboxed binary carries."""
 
@@ -86,6 +103,13 @@ def read_embedded(binary: Path) -> EmbeddedPolicy:
     """The filter and metadata of ``binary``; NotOurBinaryError if it has none."""
     place = _section(binary, FILTER_SECTION)
     if place is None:
+        probe = _probe_metadata(binary)
+        if probe is not None:
+            raise ProbeLinkError(
+                f"{binary} is a probe link ({probe.get('probe_reason', 'probe')}): linked cheaply by "
+                f"{probe.get('producer', 'cc-sandbox')} with no module and no filter; relink it under another name, "
+                "without CC_SANDBOX_PROBE, to sandbox it"
+            )
         raise NotOurBinaryError(
             f"{binary} carries no cc-sandbox policy (it was not built by `cc-sandbox make`, "
             "or was built with --no-sandbox)"

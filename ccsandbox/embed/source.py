@@ -20,6 +20,9 @@ class PolicySource:
     action: str  # kill, trap, errno, log, or allow-all
     errno: int
     analysis_seconds: float
+    exec_mode: str | None = None  # block | inherit | None: how the binary treats execve/execveat
+    sandboxed: bool = False  # the binary installs its own filter at start-up (an embedded policy)
+    enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
 
 
 def _seconds(policy: dict[str, object]) -> float:
@@ -41,9 +44,23 @@ def read_policy_source(source: Path) -> PolicySource:
             str(meta.get("action", "kill")),
             int(meta.get("errno") or 1),
             seconds,
+            meta.get("exec"),
+            True,
         )
     try:
         policy = json.loads(source.read_text())
+        enforced = policy.get("enforcement")
+        if isinstance(enforced, dict):  # the policy a sandboxed link wrote: what its binary enforces
+            return PolicySource(
+                str(policy["program"]),
+                [entry["name"] for entry in policy["allowed"]],
+                str(enforced["action"]),
+                int(enforced.get("errno") or 1),
+                _seconds(policy),
+                enforced.get("exec"),
+                True,
+                tuple(enforced["allowed"]),
+            )
         return PolicySource(
             str(policy["program"]),
             [entry["name"] for entry in policy["allowed"]],

@@ -43,8 +43,9 @@ def _policy(binary: Path) -> dict[str, Any]:
 
 
 def _exec_mode(binary: Path) -> dict[str, Any]:
-    mode: dict[str, Any] = _policy(binary)["enforcement"]["exec"]
-    return mode
+    """The exec mode a binary's filter enforces, with why (``exec_rule``)."""
+    enforcement = _policy(binary)["enforcement"]
+    return {"mode": enforcement["exec"], **enforcement["exec_rule"]}
 
 
 def test_the_policy_says_how_a_launcher_execs_and_where_the_path_comes_from(

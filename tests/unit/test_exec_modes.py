@@ -10,6 +10,7 @@ import pytest
 
 from ccsandbox.embed.exec_modes import (
     ExecRule,
+    absolute_rules,
     build_rules,
     exec_table,
     make_directory,
@@ -19,6 +20,7 @@ from ccsandbox.embed.exec_modes import (
     unused_rules,
 )
 from ccsandbox.embed.floor import PROFILE, floor_from_profile
+from ccsandbox.embed.options import PolicyOptions
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.syscalls import SYSCALL_NUMBERS
 
@@ -79,8 +81,8 @@ def test_command_line_rules_name_a_program_and_a_mode(tmp_path: Path) -> None:
 def test_command_line_rules_come_before_the_config_file_found_upward(tmp_path: Path) -> None:
     (tmp_path / "cc-sandbox.conf").write_text("exec env none\n")
     (tmp_path / "src").mkdir()
-    rules, config = build_rules(["env=floor"], tmp_path / "src")
-    assert config == tmp_path / "cc-sandbox.conf"
+    rules = build_rules(["env=floor"], tmp_path / "src")
+    assert [rule.origin for rule in rules] == ["--exec-mode", f"{tmp_path / 'cc-sandbox.conf'}:1"]
     assert resolve("env", rules, None, (), False).mode == "floor"
 
 
@@ -97,6 +99,15 @@ def test_the_first_matching_rule_wins_then_the_global_options_then_self_exec_the
 def test_a_rule_that_matches_no_linked_program_is_reported() -> None:
     rules = [ExecRule("xargs", "floor", (), "f:1"), ExecRule("nothing", "none", (), "f:2")]
     assert unused_rules(rules, ["xargs", "find"]) == [rules[1]]
+
+
+def test_policies_of_command_line_rules_become_absolute_for_links_elsewhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    _policy(tmp_path)
+    monkeypatch.chdir(tmp_path)
+    options = absolute_rules(PolicyOptions(exec_rules=("sort=allow:child.policy.json", "env=floor")))
+    assert options.exec_rules == (f"sort=allow:{tmp_path / 'child.policy.json'}", "env=floor")
 
 
 def test_make_directory_follows_dash_c() -> None:
@@ -143,12 +154,15 @@ def test_the_table_lists_exec_capable_programs_and_shouts_about_none() -> None:
     def document(mode: str, allowed: list[str], paths: list[dict[str, str]]) -> dict[str, object]:
         return {
             "exec": {"reachable": True, "functions": ["execvp"], "paths": paths, "self_only": False},
-            "enforcement": {"exec": {"mode": mode, "why": "f:1: x=" + mode}, "allowed": allowed},
+            "enforcement": {"exec": mode, "exec_rule": {"why": "f:1: x=" + mode}, "allowed": allowed},
         }
 
     lines = exec_table(
         [
-            ("ls", {"exec": {"reachable": False}, "enforcement": {"exec": None, "allowed": ["read"]}}),
+            (
+                "ls",
+                {"exec": {"reachable": False}, "enforcement": {"exec": None, "exec_rule": None, "allowed": ["read"]}},
+            ),
             ("env", document("floor", ["read", "write"], [{"kind": "argv", "value": "main", "via": "execvp"}])),
             ("sh", document("none", [], [{"kind": "constant", "value": "/bin/sh", "via": "system"}])),
         ]
