@@ -174,3 +174,15 @@ def test_allow_naming_a_missing_or_bogus_policy_is_one_error_line(
         policy.write_text(content)
     done = _build("launcher", tmp_path, cc_sandbox, tool_env, f"--exec-mode=launcher=allow:{policy}")
     assert done.returncode == 3 and len(done.stderr.strip().splitlines()) == 1 and problem in done.stderr
+
+
+@needs_profile
+def test_plain_cc_takes_exec_modes_from_the_environment(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    shutil.copy(PROGRAMS / "launcher.c", tmp_path)
+    env = {**tool_env, "CC_SANDBOX_OPTIONS": "--exec-mode launcher=floor"}
+    done = run([cc_sandbox_cc, "-O2", "-o", "launcher", "launcher.c"], env, cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    assert _exec_mode(tmp_path / "launcher")["mode"] == "floor"
+    assert run([str(tmp_path / "launcher"), "/bin/true"], tool_env).returncode == 0
