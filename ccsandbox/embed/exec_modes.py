@@ -242,11 +242,13 @@ def absolute_rules(options: PolicyOptions) -> PolicyOptions:
 
 
 def build_report(outputs: Iterable[str], rules: Iterable[ExecRule]) -> list[str]:
-    """What to print at the end of a build: the exec table, then unused rules as warnings."""
+    """What to print at the end of a build: the exec table, then unused rules as warnings. A
+    build that linked no program (configure: probe links only) gets no warnings: it had none to
+    match."""
     linked = [Path(o) for o in outputs]
     documents = [(path.name, doc) for path in linked if (doc := read_policy(path)) is not None]
     lines = exec_table(documents)
-    for rule in unused_rules(rules, [p.name for p in linked]):
+    for rule in unused_rules(rules, [p.name for p in linked]) if linked else []:
         lines.append(f"warning: {rule.origin}: exec mode for {rule.pattern!r}, but the build linked no such program")
     return lines
 

@@ -11,6 +11,7 @@ import pytest
 from ccsandbox.embed.exec_modes import (
     ExecRule,
     absolute_rules,
+    build_report,
     build_rules,
     exec_table,
     make_directory,
@@ -170,3 +171,11 @@ def test_the_table_lists_exec_capable_programs_and_shouts_about_none() -> None:
     assert lines[0] == "exec-capable programs:"
     assert [line.split()[:3] for line in lines[2:4]] == [["env", "floor", "2"], ["sh", "none", "ALL"]]
     assert lines[2].endswith("argv") and "UNSANDBOXED" in lines[-1]
+
+
+def test_a_build_that_linked_no_program_warns_about_nothing() -> None:
+    rules = [ExecRule("xargs", "floor", (), "f:1")]
+    assert build_report([], rules) == []
+    assert build_report(["/nonexistent/find"], rules) == [
+        "warning: f:1: exec mode for 'xargs', but the build linked no such program"
+    ]
