@@ -8,6 +8,9 @@
   ``floor`` extends the set to the containers' default profile (embed/floor.py); ``none``
   allows everything.
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
+* phases (``--phase-entry``/``--phase-at``): one filter per phase, each built by the same rules
+  from that phase's analysed (cumulative) set. Blocked exec fails with EPERM in every phase, so
+  a phase never kills for exec'ing either.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NUMBERS, name_of
-from .exec_modes import ExecRule, resolve
+from .exec_modes import ExecRule, Resolved, resolve
 from .floor import load_floor
 from .options import PolicyOptions
 
@@ -72,10 +75,15 @@ def read_allowed_numbers(path: Path) -> set[int]:
 
 
 class Enforcement:
-    """The filter to embed and what it means."""
+    """The filters to embed (``programs[K]`` for phase K) and what they mean."""
 
-    def __init__(self, program: list[Insn], info: dict[str, Any], notes: list[str]) -> None:
-        self.program, self.info, self.notes = program, info, notes
+    def __init__(self, programs: list[list[Insn]], info: dict[str, Any], notes: list[str]) -> None:
+        self.programs, self.info, self.notes = programs, info, notes
+
+    @property
+    def program(self) -> list[Insn]:
+        """The filter installed at start-up."""
+        return self.programs[0]
 
 
 def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
@@ -103,6 +111,24 @@ def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str
     return f"{what}; exec mode none: it and everything it runs are UNSANDBOXED"
 
 
+def _exec_rules(analysed: set[int], resolved: Resolved | None, execs: list[int]) -> tuple[set[int], dict[int, int]]:
+    """The allowed set and the special verdicts of one filter under the exec mode (``execs``:
+    the exec syscalls the whole program can make)."""
+    allowed = set(analysed)
+    if resolved is None or resolved.mode == "none":
+        return allowed, {}
+    if resolved.mode == "block":
+        return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}
+    if not set(EXEC_SYSCALLS) & allowed:
+        return allowed, {}  # a later phase that can no longer exec
+    if resolved.mode == "allow":
+        for path in resolved.policies:
+            allowed |= read_allowed_numbers(Path(path))
+    else:  # floor
+        allowed |= load_floor().allowed
+    return allowed | set(CHILD_INSTALLER), {}
+
+
 def enforce(
     policy: Policy,
     options: PolicyOptions,
@@ -110,45 +136,54 @@ def enforce(
     self_only: bool = False,
     exec_summary: str = "",
     rules: Sequence[ExecRule] = (),
+    phases: list[tuple[str, frozenset[int]]] | None = None,
 ) -> Enforcement:
-    """The filter for ``policy`` under ``options`` and the per-program exec ``rules``;
-    ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py)."""
-    allowed = set(policy.allowed)
+    """The filters for ``policy`` under ``options`` and the per-program exec ``rules``;
+    ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py);
+    ``phases`` are (transition, analysed cumulative set) for phases 1, 2, ... (none without
+    --phase-entry/--phase-at)."""
+    analysed = set(policy.allowed)
     notes: list[str] = []
-    special: dict[int, int] = {}
-    denied = _denied(options, allowed)
-    allowed -= denied
-    execs = sorted(set(EXEC_SYSCALLS) & allowed)
-    exec_mode: str | None = None
+    denied = _denied(options, analysed)
+    analysed -= denied
+    execs = sorted(set(EXEC_SYSCALLS) & analysed)
+    resolved: Resolved | None = None
     exec_info: dict[str, Any] | None = None
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
     if execs:
         resolved = resolve(program_name, rules, options.exec_mode, options.exec_allow, self_only)
-        exec_mode = resolved.mode
         exec_info = {"why": resolved.why, "policies": list(resolved.policies)}
-        if resolved.mode == "block":
-            allowed -= set(execs)
-            special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
-        elif resolved.mode == "allow":
-            for path in resolved.policies:
-                allowed |= read_allowed_numbers(Path(path))
-            allowed |= set(CHILD_INSTALLER)
-        elif resolved.mode == "floor":
+        if resolved.mode == "floor":
             floor = load_floor()
-            allowed |= floor.allowed | set(CHILD_INSTALLER)
             exec_info["floor"] = {"profile": floor.source, "sha256": floor.sha256, "allowed": len(floor.allowed)}
-        else:  # none
+        elif resolved.mode == "none":
             action = Action("allow")
         notes.append(_exec_note(program_name, resolved.mode, execs, exec_summary or "exec reachable"))
-    program = build_filter(allowed, action, special)
+    exec_mode = resolved.mode if resolved else None
+    sets = [(None, analysed)] + [(at, (set(nrs) & set(policy.allowed)) - denied) for at, nrs in phases or ()]
+    programs, described = [], []
+    for k, (at, phase_set) in enumerate(sets):
+        allowed, special = _exec_rules(phase_set, resolved, execs)
+        program = build_filter(allowed, action, special)
+        programs.append(program)
+        described.append(
+            {
+                "index": k,
+                "transition": at,
+                "allowed": sorted(name_of(n) for n in allowed),
+                "instructions": len(program),
+                "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+            }
+        )
     info = {
         "action": "allow-all" if policy.allow_all or action.name == "allow" else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
         "exec_rule": exec_info,
         "denied": sorted(name_of(n) for n in denied),
-        "allowed": sorted(name_of(n) for n in allowed),
-        "instructions": len(program),
-        "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+        "allowed": described[0]["allowed"],
+        "instructions": described[0]["instructions"],
+        "filter_sha256": described[0]["filter_sha256"],
+        **({"phases": described} if phases else {}),
     }
-    return Enforcement(program, info, notes)
+    return Enforcement(programs, info, notes)

@@ -49,6 +49,14 @@ class PolicyOptions:
     exec_mode: str | None = None  # every program's exec mode (None: block, or allow if it execs only itself)
     exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies allow)
     exec_rules: tuple[str, ...] = ()  # --exec-mode PROGRAM=MODE[:POLICY,...] (embed/exec_modes.py)
+    phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
+    phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
+
+    def phases_for(self, output_name: str) -> tuple[str, ...]:
+        """The transitions of the link writing ``output_name`` (none without a sandbox)."""
+        if not self.sandbox or (self.phase_programs and output_name not in self.phase_programs):
+            return ()
+        return self.phases
 
     def to_args(self) -> list[str]:
         """The options as command-line arguments (defaults left out); parse_options inverts it."""
@@ -60,6 +68,10 @@ class PolicyOptions:
                 continue
             if spec.kind == "flag":
                 args.append(spec.flag)
+            elif spec.field == "phases":
+                if spec.flag == "--phase-entry":  # both phase flags share one ordered field
+                    for item in value:
+                        args += ["--phase-at" if ":" in item else "--phase-entry", str(item)]
             elif spec.kind in ("multi", "path"):
                 for item in value:
                     args += [spec.flag, str(item)]
@@ -152,6 +164,28 @@ SPECS: tuple[OptionSpec, ...] = (
         metavar="PROGRAM=MODE",
         help="Exec mode of one program (name or glob): block, allow[:POLICY,...], floor or none. "
         "Also read from cc-sandbox.conf (the build's directory or above). Repeatable.",
+    ),
+    OptionSpec(
+        "--phase-entry",
+        "phases",
+        "multi",
+        metavar="FUNC",
+        help="A phase transition at the first entry of FUNC: the binary installs a tighter filter "
+        "there (kept out of line). Repeatable, in order with --phase-at.",
+    ),
+    OptionSpec(
+        "--phase-at",
+        "phases",
+        "multi",
+        metavar="CALLER:CALLEE",
+        help="A phase transition just before each call CALLER -> CALLEE. Repeatable, in order with --phase-entry.",
+    ),
+    OptionSpec(
+        "--phase-program",
+        "phase_programs",
+        "multi",
+        metavar="NAME",
+        help="Apply the phase transitions only to links writing NAME (default: every link). Repeatable.",
     ),
 )
 _BY_FLAG = {spec.flag: spec for spec in SPECS}

@@ -4,10 +4,12 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..errors import CcSandboxError
+from ..syscalls import name_of
 from .section import read_embedded
 
 __all__ = ["PolicySource", "read_policy_source"]
@@ -20,14 +22,42 @@ class PolicySource:
     action: str  # kill, trap, errno, log, or allow-all
     errno: int
     analysis_seconds: float
-    exec_mode: str | None = None  # block | inherit | None: how the binary treats execve/execveat
+    exec_mode: str | None = None  # block | allow | floor | none | None: how the binary treats execve/execveat
     sandboxed: bool = False  # the binary installs its own filter at start-up (an embedded policy)
     enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
+    #: phase K's transition (None for 0) and allowed names, for binaries built with phases
+    phases: list[tuple[str | None, list[str]]] = field(default_factory=list)
+
+    def phase(self, index: int) -> list[str]:
+        """The allowed names of phase ``index``; one clear error when there is no such phase."""
+        if index == 0 and not self.phases:
+            return self.allowed
+        if not 0 <= index < len(self.phases):
+            count = max(len(self.phases), 1)
+            raise CcSandboxError(
+                f"{self.program} has no phase {index}: it has {count} phase(s), 0"
+                + (f" to {count - 1}" if count > 1 else "")
+                + " (phases come from --phase-entry/--phase-at at build time)"
+            )
+        return self.phases[index][1]
 
 
 def _seconds(policy: dict[str, object]) -> float:
     analysis = policy.get("analysis")
     return float(analysis.get("seconds", 0.0)) if isinstance(analysis, dict) else 0.0
+
+
+def _phases(rows: Any, names: bool) -> list[tuple[str | None, list[str]]]:
+    """(transition, allowed names) per phase from the metadata (names) or a policy (numbers)."""
+    if not isinstance(rows, list):
+        return []
+    return [
+        (
+            row.get("transition"),
+            [str(n) for n in row["allowed"]] if names else [name_of(int(n)) for n in row["allowed"]],
+        )
+        for row in sorted(rows, key=lambda r: int(r["index"]))
+    ]
 
 
 def read_policy_source(source: Path) -> PolicySource:
@@ -46,6 +76,7 @@ def read_policy_source(source: Path) -> PolicySource:
             seconds,
             meta.get("exec"),
             True,
+            phases=_phases(meta.get("phases"), names=True),
         )
     try:
         policy = json.loads(source.read_text())
@@ -60,6 +91,7 @@ def read_policy_source(source: Path) -> PolicySource:
                 enforced.get("exec"),
                 True,
                 tuple(enforced["allowed"]),
+                phases=_phases(policy.get("phases"), names=False),
             )
         return PolicySource(
             str(policy["program"]),
@@ -67,6 +99,7 @@ def read_policy_source(source: Path) -> PolicySource:
             "allow-all" if policy.get("allow_all") else "kill",
             1,
             _seconds(policy),
+            phases=_phases(policy.get("phases"), names=False),
         )
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError, ValueError):
         raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None
