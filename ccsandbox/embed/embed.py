@@ -114,7 +114,9 @@ def analyse_and_embed(
         )
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
-        enforcement = enforce(policy, options, program, execs.self_only, execs.summary(), rules, phase_sets)
+        enforcement = enforce(
+            policy, options, program, phase_sets, self_only=execs.self_only, exec_summary=execs.summary(), rules=rules
+        )
         write_filters(staged, enforcement.programs)
         write_metadata(
             staged,

@@ -133,10 +133,11 @@ def enforce(
     policy: Policy,
     options: PolicyOptions,
     program_name: str,
+    phases: list[tuple[str, frozenset[int]]] | None = None,
+    *,
     self_only: bool = False,
     exec_summary: str = "",
     rules: Sequence[ExecRule] = (),
-    phases: list[tuple[str, frozenset[int]]] | None = None,
 ) -> Enforcement:
     """The filters for ``policy`` under ``options`` and the per-program exec ``rules``;
     ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py);
