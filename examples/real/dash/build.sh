@@ -25,5 +25,5 @@ fi
 step "building dash with cc-sandbox"
 $CC_SANDBOX make -j"$JOBS" >"$work/dash-build.log" 2>&1 \
     || { tail -20 "$work/dash-build.log" >&2; die "building dash failed (log: $work/dash-build.log)"; }
-sed -n '/exec-capable programs:/,$p' "$work/dash-build.log" | grep -v ' linked ' >&2
+sed -n '/exec-capable programs:/,$p' "$work/dash-build.log" | grep -v ' linked ' >&2 || true
 echo "$src/src/dash"

@@ -18,5 +18,5 @@ fi
 step "building findutils with cc-sandbox"
 $CC_SANDBOX make -j"$JOBS" >"$work/findutils-build.log" 2>&1 \
     || { tail -20 "$work/findutils-build.log" >&2; die "building findutils failed (log: $work/findutils-build.log)"; }
-sed -n '/exec-capable programs:/,$p' "$work/findutils-build.log" | grep -v ' linked ' >&2
+sed -n '/exec-capable programs:/,$p' "$work/findutils-build.log" | grep -v ' linked ' >&2 || true
 echo "$src"
