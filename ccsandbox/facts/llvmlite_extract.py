@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
+from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
     Layout,
@@ -28,7 +29,7 @@ from .irtext import (
     unescape,
 )
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 _SYSCALL_ASM = re.compile(r"(^|[^A-Za-z0-9_.])syscall($|[^A-Za-z0-9_])")
 _DEFINE_NAME = re.compile(GLOBAL_REF.pattern + r"\(")
 _DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
@@ -53,6 +54,20 @@ class _Function:
     syscalls: set[Any] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
+    blocks: list[list[int]] = field(default_factory=list)
+    sites: list[_Site] = field(default_factory=list)
+    block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
+
+
+@dataclass
+class _Site:
+    """One site in order: its block and what the instruction contributed (one kind only)."""
+
+    block: int
+    call: tuple[str, tuple[tuple[int, Any], ...]] | None = None
+    indirect: tuple[str, str] | None = None
+    syscalls: frozenset[Any] = frozenset()
+    inlined: tuple[str, ...] = ()
 
 
 def _name(token: str) -> str:
@@ -66,6 +81,7 @@ class _Module:
         self.lines = text.splitlines()
         self.functions = {name: _Function(name, linkage, type_, decl) for name, linkage, type_, decl in functions}
         self.metadata = MetadataTable(self.lines)
+        self.debug = DebugLocations(self.lines)
         self.layout = Layout(self.lines)
         self.globals: dict[str, str] = {}  # global variable -> its definition line
         self.aliases: dict[str, str] = {}  # alias -> aliasee
@@ -159,16 +175,40 @@ class _Collector:
             match = _DEF.match(line)
             if match:
                 defs[match[1]] = match[2]
-        for line in fn.body:
-            stripped = line.strip()
-            if not stripped or stripped.startswith((";", "#dbg_")) or re.match(r"^[-\w.$]+:", stripped):
-                continue  # labels, comments, debug records (metadata, not uses)
-            instr = stripped.split(" = ", 1)[1] if _DEF.match(line) else stripped
-            callee = callee_of_call(instr)
-            self._uses(fn, instr, callee)
-            if callee is not None:
-                self._call(fn, defs, instr)
-                self._passed(instr)
+        blocks = split_blocks(fn.body)
+        for number, block in enumerate(blocks):
+            for stripped in block.lines:
+                if stripped.startswith("#dbg_"):
+                    continue  # debug records (metadata, not uses)
+                chain = self.m.debug.inlined_chain(stripped) if "!dbg " in stripped else []
+                if chain:
+                    fn.block_inlined.setdefault(number, {}).setdefault(tuple(chain), len(fn.sites))
+                instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
+                callee = callee_of_call(instr)
+                self._uses(fn, instr, callee)
+                if callee is not None:
+                    self._call(fn, defs, instr)
+                    self._site(fn, defs, instr, number)
+                    self._passed(instr)
+        succ = successors(blocks)
+        fn.block_inlined = _starts(fn.block_inlined, succ)
+        if fn.sites or fn.block_inlined:
+            fn.blocks = succ
+
+    def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
+        """Record the call as a site in order, with what it alone contributes."""
+        one = _Function(fn.name, fn.linkage, fn.type, fn.declaration, params=fn.params)
+        self._call(one, defs, instr)
+        site = _Site(block, inlined=tuple(self.m.debug.inlined_chain(instr)))
+        if one.calls:
+            site.call = next(iter(one.calls))
+        elif one.indirect:
+            site.indirect = next(iter(one.indirect))
+        elif one.syscalls:
+            site.syscalls = frozenset(one.syscalls)
+        else:
+            return
+        fn.sites.append(site)
 
     def _call(self, fn: _Function, defs: dict[str, str], instr: str) -> None:
         call = parse_call(instr)
@@ -299,7 +339,37 @@ class _Collector:
         return [name for name in self.m.functions if name in tokens]
 
 
-def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[tuple[str, int]]) -> dict[str, Any]:
+def _starts(
+    block_inlined: dict[int, dict[tuple[str, ...], int]], succ: list[list[int]]
+) -> dict[int, dict[tuple[str, ...], int]]:
+    """Keep a chain only where its code can start: in the entry block, or in a block with a
+    predecessor that has none of it (as passes/lib/OrderFacts.cpp)."""
+    preds: dict[int, set[int]] = defaultdict(set)
+    for block, targets in enumerate(succ):
+        for target in targets:
+            preds[target].add(block)
+    starts: dict[int, dict[tuple[str, ...], int]] = {}
+    for block, chains in block_inlined.items():
+        for chain, first in chains.items():
+            if block == 0 or any(chain not in block_inlined.get(p, {}) for p in preds[block]):
+                starts.setdefault(block, {})[chain] = first
+    return starts
+
+
+def _chain_table(functions: list[_Function]) -> dict[tuple[str, ...], int]:
+    """Every inlined-at chain of the module, sorted, -> its index in ``inlined_chains``."""
+    chains = {c for fn in functions for cs in fn.block_inlined.values() for c in cs}
+    chains |= {site.inlined for fn in functions for site in fn.sites if site.inlined}
+    return {chain: n for n, chain in enumerate(sorted(chains))}
+
+
+def _function_json(
+    fn: _Function,
+    taken: bool,
+    untracked: bool,
+    passed_to: set[tuple[str, int]],
+    chains: dict[tuple[str, ...], int],
+) -> dict[str, Any]:
     out: dict[str, Any] = {"name": fn.name, "linkage": fn.linkage, "type": fn.type}
     if fn.declaration:
         out["declaration"] = True
@@ -319,7 +389,39 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
+    if fn.blocks:
+        out.update(_order_json(fn, out, chains))
     return out
+
+
+def _order_json(fn: _Function, out: dict[str, Any], chains: dict[tuple[str, ...], int]) -> dict[str, Any]:
+    """``blocks``, ``sites`` (referring to the lists in ``out`` by index) and ``inlined``."""
+    calls = {
+        (c["callee"], tuple((int(i), v) for i, v in c.get("args", {}).items())): n
+        for n, c in enumerate(out.get("calls", []))
+    }
+    indirect = {(i["type"], i.get("field", "")): n for n, i in enumerate(out.get("indirect_calls", []))}
+    values = {v: n for n, v in enumerate(out.get("syscalls", []))}
+    sites: list[list[Any]] = []
+    for site in fn.sites:
+        if site.call is not None:
+            sites.append([site.block, "c", calls[site.call]])
+        elif site.indirect is not None:
+            sites.append([site.block, "i", indirect[site.indirect]])
+        else:
+            sites.append([site.block, "s", *sorted(values[v] for v in site.syscalls)])
+    order: dict[str, Any] = {"blocks": fn.blocks}
+    if fn.block_inlined:
+        order["block_inlined"] = {
+            str(b): sorted([chains[c], first] for c, first in fn.block_inlined[b].items())
+            for b in sorted(fn.block_inlined)
+        }
+    if sites:
+        order["sites"] = sites
+    inlined = {str(n): chains[site.inlined] for n, site in enumerate(fn.sites) if site.inlined}
+    if inlined:
+        order["inlined"] = inlined
+    return order
 
 
 def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool]]) -> dict[str, Any]:
@@ -332,6 +434,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
     for fn in module.functions.values():
         collector.field_stores(fn)
     collector.collect_globals()
+    chains = _chain_table(list(module.functions.values()))
     return {
         "format": "cc-sandbox-facts",
         "version": FORMAT_VERSION,
@@ -340,11 +443,17 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "ctors": collector.ctors("llvm.global_ctors"),
         "dtors": collector.ctors("llvm.global_dtors"),
         "module_asm_refs": collector.module_asm_refs(),
+        **({"debug_info": True} if module.debug.has_debug_info else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
+        **({"inlined_chains": [list(c) for c in chains]} if chains else {}),
         "functions": [
             _function_json(
-                fn, fn.name in collector.address_taken, fn.name in collector.untracked, collector.passed_to[fn.name]
+                fn,
+                fn.name in collector.address_taken,
+                fn.name in collector.untracked,
+                collector.passed_to[fn.name],
+                chains,
             )
             for fn in module.functions.values()
         ],

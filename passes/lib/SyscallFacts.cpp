@@ -189,6 +189,7 @@ private:
 
 ModuleFacts Collector::run() {
   Facts.Triple = M.getTargetTriple();
+  Facts.DebugInfo = M.debug_compile_units_begin() != M.debug_compile_units_end();
   for (Function &F : M) {
     if (F.isIntrinsic())
       continue;
@@ -252,6 +253,7 @@ void Collector::collectFunction(Function &F, FunctionFacts &FF) {
     for (Instruction &I : BB)
       if (auto *CB = dyn_cast<CallBase>(&I))
         collectCall(*CB, F, FF);
+  collectOrderFacts(F, FF, [&](CallBase &CB, FunctionFacts &One) { collectCall(CB, F, One); });
 }
 
 void Collector::collectCall(CallBase &CB, Function &F, FunctionFacts &FF) {

@@ -20,7 +20,7 @@ def _facts(calls: dict[str, list[str]], syscalls: dict[str, list[int]] | None = 
         }
         for name in sorted(names)
     ]
-    return parse_facts({"format": "cc-sandbox-facts", "version": 1, "triple": "x86_64", "functions": functions})
+    return parse_facts({"format": "cc-sandbox-facts", "version": 2, "triple": "x86_64", "functions": functions})
 
 
 def _ir(*functions: str) -> str:
