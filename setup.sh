@@ -17,7 +17,8 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 APT_PACKAGES=(clang-19 lld-19 llvm-19 llvm-19-dev libclang-rt-19-dev cmake make gcc g++ libc6-dev dpkg-dev
-              python3 python3-venv tcl strace bubblewrap runc systemd golang-github-opencontainers-specs-dev ca-certificates)
+              python3 python3-venv tcl strace bubblewrap runc systemd golang-github-opencontainers-specs-dev ca-certificates
+              golang-github-containers-common dejagnu)
 DEB_SRC_FILE=/etc/apt/sources.list.d/cc-sandbox-deb-src.sources
 VENV=.venv
 PYTHON=${PYTHON:-python3}

@@ -8,14 +8,18 @@ from pathlib import Path
 
 import click
 
+from ..analysis.analyze import Analysis
 from ..analysis.analyze import analyze as run_analysis
 from ..analysis.asm_model import load_asm_model
 from ..analysis.callgraph import IndirectMode
+from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts, module_exec_facts
 from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
 from ..errors import CcSandboxError
 from ..facts.extract import load_facts
+from ..facts.schema import Facts
+from ..module import find_module
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
 from .output import is_stdout, write_document
 
@@ -28,6 +32,26 @@ mode_option = click.option(
     show_default=True,
     help="How indirect calls are resolved: by function type only, or also by struct field.",
 )
+
+
+def _exec_facts(target: Path, facts: Facts, result: Analysis, program: str) -> ExecFacts:
+    """What TARGET can exec; paths need the module (absent for a bare .facts file)."""
+    try:
+        module: Path | None = find_module(target) if target.suffix != ".facts" else None
+    except CcSandboxError:
+        module = None
+    return module_exec_facts(facts, result, module, program)
+
+
+def _exec_lines(execs: ExecFacts) -> list[str]:
+    if not execs.reachable:
+        return ["exec        not reachable"]
+    lines = [
+        f"exec        via {', '.join(execs.functions) or '?'}" + ("; execs only itself" if execs.self_only else "")
+    ]
+    lines += [f"  runs      {source.describe()}" for source in execs.sources]
+    lines += [f"  note      {note}" for note in execs.notes]
+    return lines
 
 
 def _render(policy: Policy) -> str:
@@ -73,11 +97,12 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
     facts = load_facts(target)
     result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
-    document = json.dumps(policy.to_json(), indent=2) + "\n"
+    execs = _exec_facts(target, facts, result, target.name)
+    document = json.dumps({**policy.to_json(), "exec": execs.to_json()}, indent=2) + "\n"
     if output is not None:
         write_document(output, document.encode())
     if not (output is not None and is_stdout(output)):
-        click.echo(document.rstrip("\n") if as_json else _render(policy))
+        click.echo(document.rstrip("\n") if as_json else "\n".join([_render(policy), *_exec_lines(execs)]))
     return 0
 
 
@@ -119,7 +144,10 @@ def explain(target: Path, syscall: str, mode: str, phase: int | None, transition
     if phase is None:
         if transitions:
             raise click.UsageError("--entry/--at need --phase K")
-        click.echo("\n".join(explain_chain(result, nr)))
+        lines = explain_chain(result, nr)
+        if nr in (EXECVE, EXECVEAT):
+            lines += _exec_lines(_exec_facts(target, facts, result, target.name))
+        click.echo("\n".join(lines))
         return 0
     parsed = [Transition.parse(t) for t in transitions]
     phases = analyze_phases(facts, parsed, indirect_mode=mode, natives=natives, whole=result)

@@ -10,6 +10,7 @@ import click
 
 from ..build import run_build
 from ..driver.main import run as run_driver
+from ..embed.exec_modes import ExecRule, absolute_rules, build_report, build_rules, make_directory
 from ..embed.options import ENV, SPECS, OptionSpec, PolicyOptions, apply_option, options_from_env
 from ..embed.phases import check_specs
 from ..errors import CcSandboxError
@@ -47,7 +48,7 @@ def summarize_links(links: list[dict[str, object]]) -> str:
     return f"cc-sandbox: {len(links)} link(s): " + ", ".join(f"{n} {kind}" for kind, n in counts.items())
 
 
-def _report(links: list[dict[str, object]]) -> None:
+def _report(links: list[dict[str, object]], rules: list[ExecRule] | None = None) -> None:
     """Each program linked (probe links only counted: configure makes hundreds), then the counts."""
     for link in links:
         if link.get("kind") == "probe":
@@ -66,6 +67,8 @@ def _report(links: list[dict[str, object]]) -> None:
             err=True,
         )
     click.echo(summarize_links(links), err=True)
+    for line in build_report([str(link["output"]) for link in links if link.get("kind") != "probe"], rules or []):
+        click.echo(f"cc-sandbox: {line}", err=True)
 
 
 def _click_option(spec: OptionSpec) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -131,8 +134,11 @@ def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) ->
     Example:  cc-sandbox make -j2 -C examples/echo-server
               cc-sandbox make --policy-action errno --errno ENOSYS
     """
-    code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=_options(policy))
-    _report(links)
+    options = _options(policy)
+    rules = build_rules(options.exec_rules, make_directory(make_args, Path.cwd()))
+    options = absolute_rules(options)
+    code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=options)
+    _report(links, rules)
     return code
 
 
@@ -146,8 +152,11 @@ def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> 
     \b
     Example:  cc-sandbox build -- ./configure CFLAGS=-O2 --disable-nls
     """
-    code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=_options(policy))
-    _report(links)
+    options = _options(policy)
+    rules = build_rules(options.exec_rules, Path.cwd())
+    options = absolute_rules(options)
+    code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=options)
+    _report(links, rules)
     return code
 
 

@@ -85,7 +85,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
                 f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
                 + (f" (errno {meta['errno']})" if meta.get("errno") else "")
             )
-        click.echo(f"exec         {meta.get('exec') or 'not reachable'}")
+        rule = meta.get("exec_rule")
+        why = f" ({rule.get('why')})" if isinstance(rule, dict) and rule.get("why") else ""
+        click.echo(f"exec         {meta.get('exec') or 'not reachable'}{why}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
         click.echo(

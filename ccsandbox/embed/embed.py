@@ -14,6 +14,7 @@ from typing import Any
 from .. import __version__
 from ..analysis.analyze import Analysis, analyze
 from ..analysis.asm_model import load_asm_model
+from ..analysis.exec_facts import module_exec_facts
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..driver.startup import check_fini_array
@@ -22,6 +23,7 @@ from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
 from ..syscalls import SYSCALL_NAMES
 from .enforce import enforce
+from .exec_modes import build_rules
 from .instructions import check_syscall_instructions
 from .options import ENV, PolicyOptions
 from .phases import analyze_phases, check_not_in_handlers, marker_transitions
@@ -111,6 +113,7 @@ def analyse_and_embed(
         parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
         whole = analyze(parsed, load_asm_model())
         policy = build_policy(whole, program, seconds=time.monotonic() - started)
+        execs = module_exec_facts(parsed, whole, module, program)
         phase_sets = _phase_sets(parsed, whole, phases, set(policy.allowed)) if phases else []
     except LinkError:
         raise  # a refused transition: already one complete message
@@ -122,6 +125,7 @@ def analyse_and_embed(
         check_syscall_instructions(staged, parsed, load_asm_model(), program)
         check_fini_array(staged, set(parsed.dtors), program)
     document = policy.to_json()
+    document["exec"] = execs.to_json()
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     notes = []
@@ -134,7 +138,10 @@ def analyse_and_embed(
             + ("ITS FILTER ALLOWS EVERY SYSCALL" if options.sandbox else "its policy allows every syscall")
         )
     if options.sandbox:
-        enforcement = enforce(policy, options, program, phase_sets)
+        rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
+        enforcement = enforce(
+            policy, options, program, phase_sets, self_only=execs.self_only, exec_summary=execs.summary(), rules=rules
+        )
         write_filters(staged, enforcement.programs)
         write_metadata(
             staged,

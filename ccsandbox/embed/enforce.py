@@ -2,9 +2,11 @@
 
 * ``--deny NAME`` removes analysed syscalls (negative controls: the binary must then die there).
 * exec: a filter is inherited across execve, so an exec'd program would be killed for any
-  syscall outside this program's set. When execve/execveat are reachable the user chooses:
-  ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
-  ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
+  syscall outside this program's set. When execve/execveat are reachable the program's exec mode
+  (embed/exec_modes.py) decides: ``block`` makes them fail with EPERM, so nothing is ever killed
+  for exec'ing; ``allow`` keeps them, extended with the policies of the programs it may run;
+  ``floor`` extends the set to the containers' default profile (embed/floor.py); ``none``
+  allows everything.
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
 * phases (``--phase-entry``/``--phase-at``): one filter per phase, each built by the same rules
   from that phase's analysed (cumulative) set. Blocked exec fails with EPERM in every phase, so
@@ -15,6 +17,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
@@ -24,6 +27,8 @@ from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NUMBERS, name_of
+from .exec_modes import ExecRule, Resolved, resolve
+from .floor import load_floor
 from .options import PolicyOptions
 
 EXEC_SYSCALLS = (59, 322)  # execve, execveat
@@ -91,19 +96,37 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
-def _exec_rules(
-    analysed: set[int], options: PolicyOptions, exec_mode: str | None, execs: list[int]
-) -> tuple[set[int], dict[int, int]]:
+def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str) -> str:
+    what = f"{program_name} can exec ({exec_summary})"
+    if mode == "block":
+        names = ", ".join(map(name_of, execs))
+        return (
+            f"{what}; exec mode block: {names} fail with EPERM. If it must run programs: "
+            f"--exec-mode {program_name}=allow:POLICY (their policies), or =floor for arbitrary commands"
+        )
+    if mode == "allow":
+        return f"{what}; exec mode allow: what it runs inherits its filter and is killed outside it"
+    if mode == "floor":
+        return f"{what}; exec mode floor: it and what it runs share the containers' default profile"
+    return f"{what}; exec mode none: it and everything it runs are UNSANDBOXED"
+
+
+def _exec_rules(analysed: set[int], resolved: Resolved | None, execs: list[int]) -> tuple[set[int], dict[int, int]]:
     """The allowed set and the special verdicts of one filter under the exec mode (``execs``:
     the exec syscalls the whole program can make)."""
     allowed = set(analysed)
-    if exec_mode == "block":
+    if resolved is None or resolved.mode == "none":
+        return allowed, {}
+    if resolved.mode == "block":
         return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}
-    if exec_mode == "inherit" and set(EXEC_SYSCALLS) & allowed:
-        for path in options.exec_allow:
+    if not set(EXEC_SYSCALLS) & allowed:
+        return allowed, {}  # a later phase that can no longer exec
+    if resolved.mode == "allow":
+        for path in resolved.policies:
             allowed |= read_allowed_numbers(Path(path))
-        allowed |= set(CHILD_INSTALLER)
-    return allowed, {}
+    else:  # floor
+        allowed |= load_floor().allowed
+    return allowed | set(CHILD_INSTALLER), {}
 
 
 def enforce(
@@ -111,32 +134,37 @@ def enforce(
     options: PolicyOptions,
     program_name: str,
     phases: list[tuple[str, frozenset[int]]] | None = None,
+    *,
+    self_only: bool = False,
+    exec_summary: str = "",
+    rules: Sequence[ExecRule] = (),
 ) -> Enforcement:
-    """The filters for ``policy``; ``phases`` are (transition, analysed cumulative set) for
-    phases 1, 2, ... (none without --phase-entry/--phase-at)."""
+    """The filters for ``policy`` under ``options`` and the per-program exec ``rules``;
+    ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py);
+    ``phases`` are (transition, analysed cumulative set) for phases 1, 2, ... (none without
+    --phase-entry/--phase-at)."""
     analysed = set(policy.allowed)
     notes: list[str] = []
     denied = _denied(options, analysed)
     analysed -= denied
     execs = sorted(set(EXEC_SYSCALLS) & analysed)
-    exec_mode = None
-    if execs:
-        exec_mode = "inherit" if options.exec_allow or options.exec_mode == "inherit" else "block"
-        if exec_mode == "block":
-            notes.append(
-                f"{program_name} can exec other programs; in its sandbox {', '.join(map(name_of, execs))} "
-                "fail with EPERM (choose --exec inherit, or --exec-allow POLICY for programs it may run)"
-            )
-        else:
-            notes.append(
-                f"{program_name} can exec other programs, which inherit its filter: they are killed for "
-                "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
-            )
+    resolved: Resolved | None = None
+    exec_info: dict[str, Any] | None = None
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
+    if execs:
+        resolved = resolve(program_name, rules, options.exec_mode, options.exec_allow, self_only)
+        exec_info = {"why": resolved.why, "policies": list(resolved.policies)}
+        if resolved.mode == "floor":
+            floor = load_floor()
+            exec_info["floor"] = {"profile": floor.source, "sha256": floor.sha256, "allowed": len(floor.allowed)}
+        elif resolved.mode == "none":
+            action = Action("allow")
+        notes.append(_exec_note(program_name, resolved.mode, execs, exec_summary or "exec reachable"))
+    exec_mode = resolved.mode if resolved else None
     sets = [(None, analysed)] + [(at, (set(nrs) & set(policy.allowed)) - denied) for at, nrs in phases or ()]
     programs, described = [], []
     for k, (at, phase_set) in enumerate(sets):
-        allowed, special = _exec_rules(phase_set, options, exec_mode, execs)
+        allowed, special = _exec_rules(phase_set, resolved, execs)
         program = build_filter(allowed, action, special)
         programs.append(program)
         described.append(
@@ -149,9 +177,10 @@ def enforce(
             }
         )
     info = {
-        "action": "allow-all" if policy.allow_all else options.action,
+        "action": "allow-all" if policy.allow_all or action.name == "allow" else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
+        "exec_rule": exec_info,
         "denied": sorted(name_of(n) for n in denied),
         "allowed": described[0]["allowed"],
         "instructions": described[0]["instructions"],

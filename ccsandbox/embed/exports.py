@@ -133,7 +133,7 @@ class ExportSubject:
     allowed: tuple[str, ...]  # syscall names of the policy (after --deny and --exec-allow)
     action: str = "kill"  # kill | trap | errno | log | allow-all
     errno: int = EPERM  # for action errno
-    exec_mode: str | None = None  # block | inherit | None (exec not reachable or unknown)
+    exec_mode: str | None = None  # block | allow | floor | none | None (exec not reachable or unknown)
     sandboxed: bool = False  # the binary installs its own filter at start-up
 
 

@@ -24,7 +24,7 @@ from ..errors import CcSandboxError
 
 ENV = "CC_SANDBOX_OPTIONS"
 ACTIONS = ("kill", "trap", "errno", "log")
-EXEC_MODES = ("block", "inherit")
+EXEC_MODES = ("block", "allow", "floor", "none", "inherit")  # inherit: earlier name of allow
 ERRNO_NUMBERS = {"EPERM": 1, "EACCES": 13, "ENOSYS": 38}
 #: refuse (default): a link with a syscall site whose number stays unknown fails, naming the site;
 #: allow-all: the user accepts a filter that allows every syscall (said in capitals everywhere).
@@ -50,8 +50,9 @@ class PolicyOptions:
     action: str = "kill"  # kill | trap | errno | log
     errno: int = 1  # for action errno (EPERM)
     deny: tuple[str, ...] = ()  # syscalls removed from the analysed set (negative controls)
-    exec_mode: str = "block"  # block: execve/execveat fail with EPERM; inherit: allowed
-    exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies inherit)
+    exec_mode: str | None = None  # every program's exec mode (None: block, or allow if it execs only itself)
+    exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies allow)
+    exec_rules: tuple[str, ...] = ()  # --exec-mode PROGRAM=MODE[:POLICY,...] (embed/exec_modes.py)
     unresolved: str = "refuse"  # refuse | allow-all: what a syscall number the analysis cannot know does
     phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
     phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
@@ -149,8 +150,9 @@ SPECS: tuple[OptionSpec, ...] = (
         "exec_mode",
         "choice",
         choices=EXEC_MODES,
-        help="If the program can execve: exec fails with EPERM (block, default), or is allowed and "
-        "exec'd programs inherit the filter (inherit).",
+        help="Exec mode of every program that can exec: exec fails with EPERM (block, the default), "
+        "own set plus --exec-allow policies (allow), the containers' default profile (floor), no "
+        "filter (none). A program that execs only itself gets allow.",
     ),
     OptionSpec(
         "--exec-allow",
@@ -158,7 +160,15 @@ SPECS: tuple[OptionSpec, ...] = (
         "path",
         metavar="POLICY",
         help="Policy JSON, or trace JSON from `cc-sandbox trace`, of a program it may exec: added "
-        "to the filter. Implies --exec inherit. Repeatable.",
+        "to the filter. Implies --exec allow. Repeatable.",
+    ),
+    OptionSpec(
+        "--exec-mode",
+        "exec_rules",
+        "multi",
+        metavar="PROGRAM=MODE",
+        help="Exec mode of one program (name or glob): block, allow[:POLICY,...], floor or none. "
+        "Also read from cc-sandbox.conf (the build's directory or above). Repeatable.",
     ),
     OptionSpec(
         "--unresolved",

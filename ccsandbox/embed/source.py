@@ -22,7 +22,7 @@ class PolicySource:
     action: str  # kill, trap, errno, log, or allow-all
     errno: int
     analysis_seconds: float
-    exec_mode: str | None = None  # block | inherit | None: how the binary treats execve/execveat
+    exec_mode: str | None = None  # block | allow | floor | none | None: how the binary treats execve/execveat
     sandboxed: bool = False  # the binary installs its own filter at start-up (an embedded policy)
     enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
     #: phase K's transition (None for 0) and allowed names, for binaries built with phases

@@ -155,7 +155,7 @@ def test_no_sandbox_embeds_nothing_but_still_writes_the_policy(
 def test_exec_is_blocked_by_default_and_never_kills(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
     work = copy_example("workers", tmp_path / "w")
     built = run([cc_sandbox, "make", "-C", str(work)], tool_env)
-    assert "can exec other programs" in built.stderr and "EPERM" in built.stderr
+    assert "can exec" in built.stderr and "EPERM" in built.stderr
     done = run([str(work / "workers"), "/bin/true"], tool_env)
     assert done.returncode == 1 and "child exit -1" in done.stdout  # posix_spawn failed, nothing killed
 
