@@ -1,9 +1,11 @@
 """Building the evaluated programs through cc-sandbox, with a cache keyed by recipe and toolchain.
 
 A build is reused when its stamp (``WORK/.cc-sandbox-evaluate/NAME.json``) holds the same key and
-the binary is still there. The key hashes the recipe (or example) files and the toolchain: the
-clang version, the sysroot's stamp, the runtime source, the pass plugin, and the cc-sandbox code
-that decides what gets embedded (driver, analysis, embedding, BPF, facts, syscall table).
+the binary is still there. Otherwise the binary is deleted before the recipe runs, so that make,
+which only compares timestamps, links it again with the current toolchain. The key hashes the
+recipe (or example) files and the toolchain: the clang version, the sysroot's stamp, the runtime
+source, the pass plugin, and the cc-sandbox code that decides what gets embedded (driver,
+analysis, embedding, BPF, facts, syscall table).
 """
 
 from __future__ import annotations
@@ -92,6 +94,8 @@ def build(subject: Subject, work: Path, logs: Path, toolchain: str) -> Built:
             return Built(binary, float(recorded.get("seconds", 0.0)), True, Path(recorded.get("log", log)))
     except (OSError, json.JSONDecodeError, AttributeError):
         pass
+    # make decides by timestamps, not by the toolchain: without the old binary it has to link again
+    binary.unlink(missing_ok=True)
     started = time.monotonic()
     with open(log, "w") as out:
         if subject.recipe is not None:

@@ -17,10 +17,17 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import copy_example, run
+from .helpers import REPO, copy_example, run
 
 pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
 PROGRAMS = Path(__file__).parent / "programs"
+
+
+def validate(document: dict[str, object], kind: str) -> None:
+    """``document`` is valid under schemas/KIND.schema.json."""
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "schemas" / f"{kind}.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(document)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +96,7 @@ def test_an_interrupted_trace_keeps_what_it_saw_and_ends_the_server(
     assert "interrupted by SIGINT" in stderr and "ended the tracees" in stderr
     document = json.loads(out.read_text())  # complete, valid JSON
     assert document["interrupted"] == "SIGINT" and document["detached"] is False
+    validate(document, "trace")
     served = set(document["programs"][0]["syscalls"])
     assert {"poll", "accept4", "read", "write"} <= served, served
     assert not accepting(port), "the server was ended"
@@ -114,6 +122,7 @@ def test_detach_on_interrupt_leaves_the_server_running(
     assert proc.returncode == 128 + signal.SIGTERM and "detached" in stderr, stderr
     document = json.loads(out.read_text())
     assert document["detached"] is True and document["stops"] == "syscall" and document["exit_status"] is None
+    validate(document, "trace")
     assert echo(port, b"again\n") == b"again\n", "the untraced server still serves"
     echo(port, b"SHUTDOWN\n")
 
