@@ -13,7 +13,7 @@ import click
 from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, pack
 from ..bpf.vm import run
-from ..embed.exports import FORMATS, ExportSubject, export_policy, plan_export
+from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
 from ..embed.source import read_policy_source
 from ..syscalls import SYSCALL_NAMES, name_of
@@ -109,11 +109,24 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) 
         errno=policy.errno,
         exec_mode=policy.exec_mode,
         sandboxed=policy.sandboxed,
+        args=policy.args,
     )
     data = export_policy(subject, fmt, extra)
-    for reason, names in plan_export(subject, fmt, extra).added.items():
+    plan = plan_export(subject, fmt, extra)
+    for reason, names in plan.added.items():
         if names and reason != "--allow":
             click.echo(f"cc-sandbox: note: also allowed for {reason}: {' '.join(names)}", err=True)
+    if plan.unchecked:
+        why = (
+            "systemd's SystemCallFilter= cannot check arguments"
+            if fmt == "systemd"
+            else f"{LAUNCHERS[fmt].name} or the binary's start-up needs them with its own values"
+        )
+        click.echo(
+            f"cc-sandbox: note: {why}: {' '.join(plan.unchecked)} exported by name only "
+            "(the binary's own filter still checks their arguments)",
+            err=True,
+        )
     write_document(output, data, binary=fmt == "bpf")
     return 0
 

@@ -4,10 +4,15 @@
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
+from ..analysis.constraints import ConstraintSet
+from ..bpf.args import ArgRule
 from ..errors import CcSandboxError
+from ..syscalls import name_of
 from .section import read_embedded
 
 __all__ = ["PolicySource", "read_policy_source"]
@@ -23,6 +28,14 @@ class PolicySource:
     exec_mode: str | None = None  # block | inherit | None: how the binary treats execve/execveat
     sandboxed: bool = False  # the binary installs its own filter at start-up (an embedded policy)
     enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
+    args: Mapping[str, ArgRule] = field(default_factory=dict)  # syscall name -> argument rule
+
+
+def _args(doc: Any) -> dict[str, ArgRule]:
+    """Argument rules from a ``constraints`` document (absent in policies without any)."""
+    if not isinstance(doc, dict):
+        return {}
+    return {name_of(nr): rule for nr, rule in ConstraintSet.from_json(doc).rules.items()}
 
 
 def _seconds(policy: dict[str, object]) -> float:
@@ -46,6 +59,7 @@ def read_policy_source(source: Path) -> PolicySource:
             seconds,
             meta.get("exec"),
             True,
+            args=_args(meta.get("constraints")),
         )
     try:
         policy = json.loads(source.read_text())
@@ -60,6 +74,7 @@ def read_policy_source(source: Path) -> PolicySource:
                 enforced.get("exec"),
                 True,
                 tuple(enforced["allowed"]),
+                _args(enforced.get("constraints")),
             )
         return PolicySource(
             str(policy["program"]),
@@ -67,6 +82,7 @@ def read_policy_source(source: Path) -> PolicySource:
             "allow-all" if policy.get("allow_all") else "kill",
             1,
             _seconds(policy),
+            args=_args(policy.get("constraints")),
         )
-    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError):
+    except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError, ValueError):
         raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None
