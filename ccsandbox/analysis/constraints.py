@@ -96,7 +96,7 @@ SPECS: tuple[ArgSpec, ...] = (
         "clone",
         0,
         "flags",
-        64,
+        32,  # unsigned long, but clone(2) reads only its low 32 bits (lower_32_bits in kernel/fork.c)
         "set",
         "a program that only creates threads never needs a new process, a new namespace "
         "(CLONE_NEW*) or a shared-nothing fork from an exploit",

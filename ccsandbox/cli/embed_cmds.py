@@ -12,7 +12,7 @@ import click
 
 from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, pack
-from ..bpf.vm import run
+from ..bpf.vm import reads_arguments, run
 from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
 from ..embed.source import read_policy_source
@@ -28,10 +28,29 @@ def _check(embedded: Any) -> list[str]:
     if hashlib.sha256(pack(embedded.program)).hexdigest() != meta.get("filter_sha256"):
         problems.append("the filter does not match the metadata's filter_sha256")
     if meta.get("action") != "allow-all":
-        allowed = sorted(name_of(nr) for nr in SYSCALL_NAMES if run(embedded.program, nr) == RET_ALLOW)
+        checked = {c["name"] for c in (meta.get("constraints") or {}).get("constraints", [])}
+        allowed = sorted(
+            name_of(nr)
+            for nr in SYSCALL_NAMES
+            if run(embedded.program, nr) == RET_ALLOW
+            or (name_of(nr) in checked and reads_arguments(embedded.program, nr))
+        )
         if allowed != sorted(meta.get("allowed", [])):
             problems.append("the filter allows a different set than the metadata lists")
+        unexpected = {name_of(nr) for nr in SYSCALL_NAMES if reads_arguments(embedded.program, nr)} - checked
+        if unexpected:
+            problems.append(
+                f"the filter checks arguments of {', '.join(sorted(unexpected))}, which no constraint lists"
+            )
     return problems
+
+
+def _constraint_lines(meta: dict[str, Any]) -> list[str]:
+    doc = meta.get("constraints") or {}
+    lines = [f"  {c['name']:<14} {'; '.join(c['summary'])}" for c in doc.get("constraints", [])]
+    if not lines:
+        return ["args         none checked"]
+    return [f"args         {len(lines)} syscalls checked by argument:", *lines]
 
 
 @click.command("inspect")
@@ -61,6 +80,7 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
             f"filter       {len(embedded.program)} BPF instructions, sha256 {meta.get('filter_sha256', '?')[:16]}..."
         )
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
+        click.echo("\n".join(_constraint_lines(meta)))
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
     if show_bpf:

@@ -6,6 +6,10 @@
   ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
   ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
+* argument constraints (:mod:`..analysis.constraints`) become argument checks of the allowed
+  syscalls they restrict, except where another program's needs are added by name: syscalls
+  from ``--exec-allow`` policies and the child's filter install keep no argument check, since
+  an exec'd program passes values this analysis never saw.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from ..analysis.constraints import ConstraintSet
 from ..analysis.policy import Policy
 from ..bpf import insn as bpf
 from ..bpf.compile import Action, build_filter
@@ -83,8 +88,11 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
-def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforcement:
+def enforce(
+    policy: Policy, options: PolicyOptions, program_name: str, constraints: ConstraintSet | None = None
+) -> Enforcement:
     allowed = set(policy.allowed)
+    unchecked: set[int] = set()  # added for other programs: no argument check
     notes: list[str] = []
     special: dict[int, int] = {}
     denied = _denied(options, allowed)
@@ -102,15 +110,19 @@ def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforc
             )
         else:
             for path in options.exec_allow:
-                allowed |= read_allowed_numbers(Path(path))
-            allowed |= set(CHILD_INSTALLER)
+                unchecked |= read_allowed_numbers(Path(path))
+            unchecked |= set(CHILD_INSTALLER)
+            allowed |= unchecked
             notes.append(
                 f"{program_name} can exec other programs, which inherit its filter: they are killed for "
                 "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
             )
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
-    program = build_filter(allowed, action, special)
-    info = {
+    found = constraints or ConstraintSet()
+    kept = {nr: c for nr, c in found.constraints.items() if nr in allowed and nr not in unchecked}
+    enforced = ConstraintSet(kept, found.unconstrained)
+    program = build_filter(allowed, action, special, None if policy.allow_all else enforced.rules)
+    info: dict[str, Any] = {
         "action": "allow-all" if policy.allow_all else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
@@ -119,4 +131,6 @@ def enforce(policy: Policy, options: PolicyOptions, program_name: str) -> Enforc
         "instructions": len(program),
         "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
     }
+    if kept and not policy.allow_all:
+        info["constraints"] = enforced.to_json()
     return Enforcement(program, info, notes)
