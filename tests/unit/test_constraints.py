@@ -3,13 +3,19 @@ filter enforces, and the filter built from it (run on the BPF interpreter)."""
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 
 from ccsandbox.analysis.constraints import SPECS, ConstraintSet, SiteArgs, derive_constraints
+from ccsandbox.analysis.policy import Policy
 from ccsandbox.bpf import insn as bpf
 from ccsandbox.bpf.args import matches
 from ccsandbox.bpf.compile import Action, build_filter
 from ccsandbox.bpf.vm import run
+from ccsandbox.embed.enforce import enforce
+from ccsandbox.embed.options import PolicyOptions
 from ccsandbox.syscalls import SYSCALL_NUMBERS
 
 NR = SYSCALL_NUMBERS
@@ -143,3 +149,30 @@ def test_the_filter_enforces_the_derived_constraints(nr: int, args: tuple[int, .
         {0, 10, 16, 56},
     )
     assert run(build_filter({0, 10, 16, 56}, Action("kill"), args=found.rules), nr, args=args) == verdict
+
+
+def _enforced(tmp_path: Path, **options: object) -> tuple[list[bpf.Insn], dict[str, object]]:
+    found = derive_constraints(
+        [site("mprotect", "m", a2={R | W}), site("ioctl", "i", a1={0x5401}), site("execve", "e")], {10, 16, 59}
+    )
+    policy = Policy("p", {0: "site", 10: "site", 16: "site", 59: "site"}, (), False)
+    enforcement = enforce(policy, PolicyOptions(**options), "p", found)  # type: ignore[arg-type]
+    return enforcement.program, enforcement.info
+
+
+def test_the_embedded_filter_checks_the_constraints_and_its_metadata_lists_them(tmp_path: Path) -> None:
+    prog, info = _enforced(tmp_path)
+    assert (
+        run(prog, 10, args=_args(2, R | X)) == bpf.RET_KILL_PROCESS
+        and run(prog, 16, args=_args(1, 0x5401)) == bpf.RET_ALLOW
+    )
+    assert [c["name"] for c in info["constraints"]["constraints"]] == ["mprotect", "ioctl"]  # type: ignore[index]
+
+
+def test_syscalls_added_for_an_exec_d_program_keep_no_check(tmp_path: Path) -> None:
+    child = tmp_path / "child.policy.json"
+    child.write_text(json.dumps({"allowed": [{"nr": 10, "name": "mprotect"}]}))
+    prog, info = _enforced(tmp_path, exec_allow=(str(child),))
+    assert run(prog, 10, args=_args(2, R | X)) == bpf.RET_ALLOW  # the child may map code
+    assert run(prog, 16, args=_args(1, 0x5412)) == bpf.RET_KILL_PROCESS  # ioctl: still ours alone
+    assert [c["name"] for c in info["constraints"]["constraints"]] == ["ioctl"]  # type: ignore[index]
