@@ -65,7 +65,7 @@ def _libseccomp_loader(allowed: list[int]) -> Callable[[], None]:
 
 #: getppid's argument rules: (name, rule, the value passed); getppid ignores its argument, so
 #: the rows differ only by what the filter does.
-ARG_CASES = (
+ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
     ("args_free", None, 0),
     ("args_set8", tuple((ArgCmp.eq(0, 0x5400 + i, 32),) for i in range(8)), 0x5407),
     ("args_eq64", ((ArgCmp.eq(0, 0x1_0000_0007),),), 0x1_0000_0007),
@@ -95,7 +95,7 @@ def _arg_rows(plain: Path, allowed: list[int], tmp: Path, calls: int, runs: int)
     rows: dict[str, float] = {}
     with_getppid = sorted(set(allowed) | {GETPPID})
     for name, rule, value in ARG_CASES:
-        rules = {GETPPID: rule} if rule else {}
+        rules: dict[int, ArgRule] = {GETPPID: rule} if rule else {}
         ours = tmp / f"{name}.bpf"
         ours.write_bytes(pack(build_filter(set(with_getppid), Action("kill"), args=rules)))
         theirs = _libseccomp_blob(with_getppid, rules, tmp / f"{name}.libseccomp.bpf")

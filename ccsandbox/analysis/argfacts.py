@@ -19,9 +19,19 @@ from dataclasses import dataclass
 
 import networkx as nx
 
-from .constraints import SPECS, SiteArgs
+from ..facts.schema import Facts
+from .asm_model import NativeFunction
+from .constraints import SPECS, ConstraintSet, SiteArgs, derive_constraints
 
-__all__ = ["MAX_DEPTH", "ArgSite", "from_entry", "resolve_arg_sites", "sites_by_function"]
+__all__ = [
+    "MAX_DEPTH",
+    "ArgSite",
+    "argument_constraints",
+    "collect_arg_sites",
+    "from_entry",
+    "resolve_arg_sites",
+    "sites_by_function",
+]
 
 #: An argument atom: a constant, or the enclosing function's N-th parameter ("pN").
 Atom = int | str
@@ -157,3 +167,49 @@ def from_entry(entry: Mapping[str, object]) -> ArgSite:
     raw_args = entry.get("args", {})
     args = tuple(sorted((int(k), atoms(v)) for k, v in raw_args.items())) if isinstance(raw_args, dict) else ()
     return ArgSite(atoms(entry["nr"]), args)
+
+
+def collect_arg_sites(
+    facts: Facts, natives: Mapping[str, NativeFunction], reachable: Iterable[str]
+) -> tuple[dict[str, list[ArgSite]], dict[str, list[tuple[str, dict[int, Atom]]]]]:
+    """Per reachable function, its syscall sites with argument atoms and its direct calls.
+
+    A number in a function's ``syscalls`` that no ``syscall_args`` entry covers (facts from an
+    extractor without argument facts, a native syscall the asm model gives no arguments for)
+    becomes a site with every argument unknown."""
+    sites: dict[str, list[ArgSite]] = {}
+    calls: dict[str, list[tuple[str, dict[int, Atom]]]] = {}
+    for name in reachable:
+        fn = facts.functions.get(name)
+        native = natives.get(name)
+        numbers: list[Atom] = []
+        entries: list[Mapping[str, object]] = []
+        if fn is not None:
+            numbers += list(fn.syscalls)
+            entries += list(getattr(fn, "syscall_args", ()))
+            calls[name] = [(c.callee, dict(c.args)) for c in fn.calls]
+        if native is not None:
+            numbers += list(native.syscalls)
+            if native.syscall_param is not None:
+                numbers.append(f"p{native.syscall_param}")
+            entries += list(native.syscall_args)
+        found = [from_entry(e) for e in entries]
+        covered = {a for s in found for a in s.nr}
+        found += [ArgSite((n,), ()) for n in numbers if n not in covered and not str(n).startswith("?")]
+        if found:
+            sites[name] = found
+    return sites, calls
+
+
+def argument_constraints(
+    facts: Facts,
+    natives: Mapping[str, NativeFunction],
+    graph: nx.DiGraph,
+    reachable: Iterable[str],
+    roots: Iterable[str],
+    allowed: Iterable[int],
+) -> ConstraintSet:
+    """The argument constraints of a whole program's allowed set."""
+    live = list(reachable)
+    sites, calls = collect_arg_sites(facts, natives, live)
+    return derive_constraints(resolve_arg_sites(sites, calls, graph, live, roots), allowed)
