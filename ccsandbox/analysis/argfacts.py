@@ -20,12 +20,15 @@ from dataclasses import dataclass
 import networkx as nx
 
 from ..facts.schema import Facts
+from .analyze import Analysis
 from .asm_model import NativeFunction
 from .constraints import SPECS, ConstraintSet, SiteArgs, derive_constraints
+from .policy import allowed_syscalls
 
 __all__ = [
     "MAX_DEPTH",
     "ArgSite",
+    "analysis_constraints",
     "argument_constraints",
     "collect_arg_sites",
     "from_entry",
@@ -213,3 +216,11 @@ def argument_constraints(
     live = list(reachable)
     sites, calls = collect_arg_sites(facts, natives, live)
     return derive_constraints(resolve_arg_sites(sites, calls, graph, live, roots), allowed)
+
+
+def analysis_constraints(analysis: Analysis, facts: Facts, natives: Mapping[str, NativeFunction]) -> ConstraintSet:
+    """The constraints for an analysed program's allowed set (none for an allow-all policy)."""
+    if analysis.syscalls.unresolved:
+        return ConstraintSet()
+    allowed = allowed_syscalls(analysis.syscalls)
+    return argument_constraints(facts, natives, analysis.call_graph.graph, analysis.reachable, analysis.roots, allowed)

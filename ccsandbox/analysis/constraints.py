@@ -31,6 +31,8 @@ __all__ = [
     "SiteArgs",
     "Unconstrained",
     "derive_constraints",
+    "explain_constraint",
+    "render_constraints",
 ]
 
 PROT_WRITE, PROT_EXEC = 0x2, 0x4
@@ -272,3 +274,28 @@ def derive_constraints(sites: Iterable[SiteArgs], allowed: Iterable[int]) -> Con
         if constraint is not None:
             constraints[nr] = constraint
     return ConstraintSet(constraints, tuple(unconstrained))
+
+
+def explain_constraint(found: ConstraintSet, nr: int) -> list[str]:
+    """Lines for ``explain``: which argument values the filter allows for ``nr`` and why, and
+    which reachable site left a checked argument unchecked."""
+    lines = []
+    constraint = found.constraints.get(nr)
+    if constraint is not None:
+        lines.append(f"arguments: {name_of(nr)} is allowed only with {'; '.join(constraint.summary)}")
+        lines += [f"  why: {reason}" for reason in dict.fromkeys(constraint.reasons)]
+    for u in found.unconstrained:
+        if u.nr == nr:
+            lines.append(f"arguments: {u.spec.name} (arg {u.spec.index}) is unchecked: {u.why}: {u.site}")
+    return lines
+
+
+def render_constraints(found: ConstraintSet) -> list[str]:
+    """Lines for ``analyze``'s summary."""
+    lines = [f"args        {name_of(c.nr)}: {'; '.join(c.summary)}" for c in found.constraints.values()]
+    unchecked = sorted({name_of(u.nr) for u in found.unconstrained} - {name_of(nr) for nr in found.constraints})
+    lines.append(
+        f"args        {len(found.constraints)} allowed syscalls checked by argument"
+        + (f"; unchecked (see explain): {' '.join(unchecked)}" if unchecked else "")
+    )
+    return lines

@@ -9,8 +9,10 @@ from pathlib import Path
 import click
 
 from ..analysis.analyze import analyze as run_analysis
+from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.callgraph import IndirectMode
+from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
 from ..errors import CcSandboxError
@@ -29,7 +31,7 @@ mode_option = click.option(
 )
 
 
-def _render(policy: Policy) -> str:
+def _render(policy: Policy, constraints: ConstraintSet) -> str:
     s = policy.stats
     names = " ".join(f"{name_of(nr)}({nr})" for nr in policy.allowed)
     lines = [
@@ -40,6 +42,8 @@ def _render(policy: Policy) -> str:
         f"indirect    {s['indirect_sites']} call sites -> {s['indirect_targets']} targets ({s['indirect_mode']} mode)",
         f"syscalls    {names}",
     ]
+    if not policy.allow_all:
+        lines += render_constraints(constraints)
     for u in policy.unresolved:
         lines.append(f"unresolved  {u.function}: {u.reason}")
     return "\n".join(lines)
@@ -70,13 +74,15 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
     """
     started = time.monotonic()
     facts = load_facts(target)
-    result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
+    natives = load_asm_model()
+    result = run_analysis(facts, natives, IndirectMode(mode))
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
-    document = json.dumps(policy.to_json(), indent=2) + "\n"
+    constraints = analysis_constraints(result, facts, natives)
+    document = json.dumps({**policy.to_json(), "constraints": constraints.to_json()}, indent=2) + "\n"
     if output is not None:
         write_document(output, document.encode())
     if not (output is not None and is_stdout(output)):
-        click.echo(document.rstrip("\n") if as_json else _render(policy))
+        click.echo(document.rstrip("\n") if as_json else _render(policy, constraints))
     return 0
 
 
@@ -101,8 +107,10 @@ def explain(target: Path, syscall: str, mode: str) -> int:
     entry point to a site that makes it, or the rule that always allows it.
     """
     nr = _syscall_number(syscall)
-    result = run_analysis(load_facts(target), load_asm_model(), IndirectMode(mode))
-    click.echo("\n".join(explain_chain(result, nr)))
+    facts, natives = load_facts(target), load_asm_model()
+    result = run_analysis(facts, natives, IndirectMode(mode))
+    lines = explain_chain(result, nr)
+    click.echo("\n".join(lines + explain_constraint(analysis_constraints(result, facts, natives), nr)))
     return 0
 
 

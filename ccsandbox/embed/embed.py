@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.analyze import analyze
+from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
@@ -56,12 +57,15 @@ def analyse_and_embed(
     started = time.monotonic()
     try:
         program_facts = read_facts(facts) if facts is not None else _facts_of_module(module)
-        policy = build_policy(analyze(program_facts, load_asm_model()), program, seconds=time.monotonic() - started)
+        natives = load_asm_model()
+        analysis = analyze(program_facts, natives)
+        policy = build_policy(analysis, program, seconds=time.monotonic() - started)
+        constraints = analysis_constraints(analysis, program_facts, natives)
     except CcSandboxError as err:
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
-    document = policy.to_json()
+    document = {**policy.to_json(), "constraints": constraints.to_json()}
     notes = []
     if policy.allow_all:
         notes.append(
@@ -69,7 +73,7 @@ def analyse_and_embed(
             "allows every syscall (see `cc-sandbox analyze`)"
         )
     if options.sandbox:
-        enforcement = enforce(policy, options, program)
+        enforcement = enforce(policy, options, program, constraints)
         write_filter(staged, enforcement.program)
         write_metadata(
             staged,
