@@ -99,3 +99,25 @@ def test_an_injected_call_with_a_value_a_site_passes_is_allowed(
     blob = _filter(tmp_path / "args.bpf", allowed, constrained=True)
     assert run_with_injection([str(binary), str(blob)], NR["getppid"], (NR["mprotect"], (0, 0, PROT_READ))) == OK
     assert run_with_injection([str(binary), str(blob)], NR["getppid"], (NR["ioctl"], (1, TIOCGWINSZ, 0))) == OK
+
+
+@pytest.fixture(scope="module")
+def sandboxed_argcalls(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, sysroot: object) -> Path:
+    """argcalls built with its embedded filter, whose constraints come from the analysis."""
+    work = tmp_path_factory.mktemp("sandboxed")
+    shutil.copy(PROGRAMS / "argcalls.c", work)
+    (work / "Makefile").write_text("argcalls: argcalls.c\n\t$(CC) -O2 -pthread -o $@ $<\n")
+    subprocess.run([cc_sandbox, "make", "-s", "-C", str(work)], check=True, capture_output=True)
+    return work / "argcalls"
+
+
+def test_the_embedded_filter_checks_clone_flags_the_analysis_proved(sandboxed_argcalls: Path, cc_sandbox: str) -> None:
+    binary = str(sandboxed_argcalls)
+    assert run_with_injection([binary, "-"], NR["getppid"], None) == OK  # its own thread creation
+    fork = (NR["clone"], (SIGCHLD, 0, 0, 0, 0))
+    assert run_with_injection([binary, "-"], NR["getppid"], fork) == KILLED
+    inspected = subprocess.run([cc_sandbox, "inspect", "--json", binary], capture_output=True, text=True)
+    meta = json.loads(inspected.stdout)
+    assert inspected.returncode == 0 and meta["problems"] == []
+    assert [c["name"] for c in meta["constraints"]["constraints"]] == ["clone"]
+    assert meta["constraints"]["constraints"][0]["summary"] == [f"flags in {{{MUSL_THREAD_FLAGS:#x}}}"]
