@@ -189,7 +189,7 @@ def collect_arg_sites(
         entries: list[Mapping[str, object]] = []
         if fn is not None:
             numbers += list(fn.syscalls)
-            entries += list(getattr(fn, "syscall_args", ()))
+            entries += list(fn.syscall_args)
             calls[name] = [(c.callee, dict(c.args)) for c in fn.calls]
         if native is not None:
             numbers += list(native.syscalls)
@@ -198,6 +198,8 @@ def collect_arg_sites(
             entries += list(native.syscall_args)
         found = [from_entry(e) for e in entries]
         covered = {a for s in found for a in s.nr}
+        if any(str(a).startswith("?") for a in covered):
+            covered = set()  # a site whose arguments could not be read: none of them is known
         found += [ArgSite((n,), ()) for n in numbers if n not in covered and not str(n).startswith("?")]
         if found:
             sites[name] = found

@@ -9,6 +9,7 @@ llvmlite costs ~27 us per instruction and cannot see constants or global initial
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
+from .irargs import syscall_args_entries
 from .irtext import (
     GLOBAL_REF,
     Layout,
@@ -53,6 +55,7 @@ class _Function:
     syscalls: set[Any] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
+    syscall_args: set[str] = field(default_factory=set)  # entries as canonical JSON text
 
 
 def _name(token: str) -> str:
@@ -179,6 +182,8 @@ class _Collector:
                     fn.syscalls.add("?no-operand")
                 else:
                     self.value_facts(fn, defs, call.args[0][1], fn.syscalls)
+                strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
+                fn.syscall_args.update(syscall_args_entries(call.asm, instr, call.args, defs, fn.params, strip))
             elif "int $$0x80" in asm or "int $0x80" in asm or "sysenter" in asm:
                 fn.syscalls.add("?int80")
             return
@@ -313,6 +318,8 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
         out["indirect_calls"] = [{"type": t, **({"field": f} if f else {})} for t, f in fn.indirect]
     if fn.syscalls:
         out["syscalls"] = list(fn.syscalls)
+    if fn.syscall_args:
+        out["syscall_args"] = [json.loads(entry) for entry in sorted(fn.syscall_args)]
     if fn.refs:
         out["refs"] = sorted(fn.refs)
     if passed_to:

@@ -13,6 +13,7 @@
 #define CC_SANDBOX_SYSCALL_FACTS_H
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/IR/InstrTypes.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Support/raw_ostream.h"
 
@@ -46,6 +47,15 @@ struct IndirectCallFact {
   bool operator<(const IndirectCallFact &O) const;
 };
 
+/// A syscall site's number and arguments (ArgFacts.cpp): per argument index, the constants and
+/// parameters it may be; an index absent from Args is unknown. Nr unknown ("?asm"): the site's
+/// arguments could not be read, so none of the function's syscalls has known arguments.
+struct SyscallArgsFact {
+  ValueFact Nr;
+  std::map<unsigned, std::set<ValueFact>> Args;
+  bool operator<(const SyscallArgsFact &O) const;
+};
+
 struct FunctionFacts {
   std::string Name;
   std::string Linkage;
@@ -56,6 +66,7 @@ struct FunctionFacts {
   std::set<CallFact> Calls;
   std::set<IndirectCallFact> IndirectCalls;
   std::set<ValueFact> Syscalls;
+  std::set<SyscallArgsFact> SyscallArgs;
   std::set<std::string> Refs;                       // functions whose address this code takes
   std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
@@ -68,6 +79,9 @@ struct ModuleFacts {
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
 };
+
+/// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
+void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {
 public:

@@ -268,6 +268,7 @@ void Collector::collectCall(CallBase &CB, Function &F, FunctionFacts &FF) {
       } else {
         valueFacts(CB.getArgOperand(0), F, FF.Syscalls);
       }
+      collectSyscallArgs(CB, F, FF);
     } else if (isOtherTrapAsm(Asm)) {
       ValueFact Unknown;
       Unknown.Reason = "int80";
