@@ -126,8 +126,11 @@ def resolve_arg_sites(
     graph: nx.DiGraph,
     reachable: Iterable[str],
     roots: Iterable[str],
+    from_native: Iterable[str] = (),
 ) -> list[SiteArgs]:
     """Concrete argument values at every reachable site of a checked syscall.
+
+    ``from_native``: functions that assembly calls or jumps to, with registers no fact shows.
 
     ``sites``: function -> its syscall sites with argument atoms (every site, including those
     with no argument known); ``calls``: function -> its direct calls as (callee, passed atoms).
@@ -145,6 +148,7 @@ def resolve_arg_sites(
             live_pseudo.add(node)
             frontier += [v for v in graph.successors(node) if str(v).startswith("<")]
     why_open = {v: "called through a pointer" for u in live_pseudo for v in graph.successors(u)}
+    why_open |= {name: "called from assembly" for name in from_native}
     why_open |= {root: "an entry point" for root in roots}
     expander = _Expander(callers, frozenset(why_open), why_open)
     for name in sorted(live):
@@ -217,7 +221,8 @@ def argument_constraints(
     """The argument constraints of a whole program's allowed set."""
     live = list(reachable)
     sites, calls = collect_arg_sites(facts, natives, live)
-    return derive_constraints(resolve_arg_sites(sites, calls, graph, live, roots), allowed)
+    from_native = {callee for native in natives.values() for callee in native.calls}
+    return derive_constraints(resolve_arg_sites(sites, calls, graph, live, roots, from_native), allowed)
 
 
 def analysis_constraints(analysis: Analysis, facts: Facts, natives: Mapping[str, NativeFunction]) -> ConstraintSet:

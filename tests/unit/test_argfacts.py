@@ -82,3 +82,20 @@ def test_resolved_sites_feed_the_constraints() -> None:
     calls = {"main": [("__mprotect", {2: 3}), ("ioctl", {1: 0x5413})]}
     found = derive_constraints(resolve(sites, calls), {10, 16})
     assert set(found.constraints) == {10, 16} and not found.unconstrained
+
+
+def test_a_function_assembly_calls_has_unknown_parameters() -> None:
+    sites = {"__syscall_ret_like": [site(72, a1="p0")]}
+    calls = {"main": [("__syscall_ret_like", {0: 1})]}
+    found = resolve_arg_sites(
+        sites,
+        calls,
+        graph(("main", "__syscall_ret_like")),
+        {"main", "__syscall_ret_like"},
+        ("main",),
+        {"__syscall_ret_like"},
+    )
+    assert {(s.site, str(s.args.get(1))) for s in found} == {
+        ("__syscall_ret_like (called from assembly)", "None"),
+        ("__syscall_ret_like <- main", "frozenset({1})"),
+    }
