@@ -1,8 +1,8 @@
 """Negative controls that play the attacker: a program runs under a filter with argument
 constraints, and a call its sites never make (injected with ptrace at a stop, as an exploit
 controlling the program would issue it) dies with SIGSYS, while the program's own calls with
-their real values work. The constraints here are written by hand, as a policy would carry them;
-the filter is the one ``enforce`` embeds."""
+their real values work: under a filter built by ``enforce`` from hand-written site values, and
+under the filter a real build embeds from the analysis of its own module."""
 
 from __future__ import annotations
 
@@ -71,15 +71,15 @@ def test_the_programs_own_calls_pass_the_constraints(argcalls: tuple[Path, set[i
     assert run_with_injection([str(binary), str(blob)], NR["getppid"], None) == OK
 
 
-@pytest.mark.parametrize(
-    ("what", "call"),
-    [
-        ("mprotect PROT_EXEC", (NR["mprotect"], (0, 4096, PROT_READ | PROT_EXEC))),
-        ("mmap W|X", (NR["mmap"], (0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, 0x22, -1, 0))),
-        ("ioctl TIOCSTI", (NR["ioctl"], (0, TIOCSTI, 0))),
-        ("clone with fork flags", (NR["clone"], (SIGCHLD, 0, 0, 0, 0))),
-    ],
-)
+ATTACKS = [
+    ("mprotect PROT_EXEC", (NR["mprotect"], (0, 4096, PROT_READ | PROT_EXEC))),
+    ("mmap W|X", (NR["mmap"], (0, 4096, PROT_READ | PROT_WRITE | PROT_EXEC, 0x22, -1, 0))),
+    ("ioctl TIOCSTI", (NR["ioctl"], (0, TIOCSTI, 0))),
+    ("clone with fork flags", (NR["clone"], (SIGCHLD, 0, 0, 0, 0))),
+]
+
+
+@pytest.mark.parametrize(("what", "call"), ATTACKS)
 def test_an_injected_call_no_site_makes_dies_with_sigsys(
     argcalls: tuple[Path, set[int]], tmp_path: Path, what: str, call: tuple[int, tuple[int, ...]]
 ) -> None:
@@ -111,13 +111,49 @@ def sandboxed_argcalls(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str
     return work / "argcalls"
 
 
-def test_the_embedded_filter_checks_clone_flags_the_analysis_proved(sandboxed_argcalls: Path, cc_sandbox: str) -> None:
+@pytest.mark.parametrize(("what", "call"), ATTACKS)
+def test_the_embedded_filter_kills_what_no_reachable_site_passes(
+    sandboxed_argcalls: Path, what: str, call: tuple[int, tuple[int, ...]]
+) -> None:
+    """The real build: constraints from the analysis of its own module, in its embedded filter."""
     binary = str(sandboxed_argcalls)
-    assert run_with_injection([binary, "-"], NR["getppid"], None) == OK  # its own thread creation
-    fork = (NR["clone"], (SIGCHLD, 0, 0, 0, 0))
-    assert run_with_injection([binary, "-"], NR["getppid"], fork) == KILLED
-    inspected = subprocess.run([cc_sandbox, "inspect", "--json", binary], capture_output=True, text=True)
+    assert run_with_injection([binary, "-"], NR["getppid"], None) == OK  # its own calls, real values
+    assert run_with_injection([binary, "-"], NR["getppid"], call) == KILLED, what
+
+
+def test_the_embedded_constraints_are_those_the_sites_prove(sandboxed_argcalls: Path, cc_sandbox: str) -> None:
+    inspected = subprocess.run(
+        [cc_sandbox, "inspect", "--json", str(sandboxed_argcalls)], capture_output=True, text=True
+    )
     meta = json.loads(inspected.stdout)
     assert inspected.returncode == 0 and meta["problems"] == []
-    assert [c["name"] for c in meta["constraints"]["constraints"]] == ["clone"]
-    assert meta["constraints"]["constraints"][0]["summary"] == [f"flags in {{{MUSL_THREAD_FLAGS:#x}}}"]
+    summary = {c["name"]: c["summary"] for c in meta["constraints"]["constraints"]}
+    assert summary["mprotect"] == summary["mmap"] == ["prot never has PROT_EXEC"]
+    assert summary["ioctl"] == [f"request in {{{TIOCGWINSZ:#x}}}"]
+    assert summary["clone"] == [f"flags in {{{MUSL_THREAD_FLAGS:#x}}}"]
+
+
+def test_analyze_export_and_compare_show_the_constraints(
+    sandboxed_argcalls: Path, cc_sandbox: str, tmp_path: Path
+) -> None:
+    binary = str(sandboxed_argcalls)
+    policy = json.loads(Path(f"{binary}.policy.json").read_text())
+    assert policy["constraints"]["constrained_count"] >= 1
+    assert "clone" in {c["name"] for c in policy["enforcement"]["constraints"]["constraints"]}
+    summary = subprocess.run([cc_sandbox, "analyze", f"{binary}.facts"], capture_output=True, text=True).stdout
+    assert "args        clone: flags in {0x7d0f00}" in summary
+    explained = subprocess.run([cc_sandbox, "explain", f"{binary}.facts", "clone"], capture_output=True, text=True)
+    assert "clone is allowed only with flags in {0x7d0f00}" in explained.stdout
+    oci = subprocess.run([cc_sandbox, "export", binary, "--format", "oci"], capture_output=True, text=True)
+    rules = json.loads(oci.stdout)["syscalls"]
+    assert {
+        "names": ["clone"],
+        "action": "SCMP_ACT_ALLOW",
+        "args": [{"index": 0, "value": 0xFFFFFFFF, "valueTwo": MUSL_THREAD_FLAGS, "op": "SCMP_CMP_MASKED_EQ"}],
+    } in rules
+    systemd = subprocess.run([cc_sandbox, "export", binary, "--format", "systemd"], capture_output=True, text=True)
+    assert "cannot check arguments: clone" in systemd.stderr and "clone" in systemd.stdout.split("SystemCallFilter=")[1]
+    trace = tmp_path / "t.json"
+    trace.write_text(json.dumps({"format": "cc-sandbox-trace", "programs": [{"image": binary, "syscalls": ["clone"]}]}))
+    compared = subprocess.run([cc_sandbox, "compare", binary, str(trace)], capture_output=True, text=True)
+    assert "not compared with the traces): clone" in compared.stdout
