@@ -19,9 +19,10 @@ import json
 from pathlib import Path
 from typing import Any
 
-from ..analysis.constraints import ConstraintSet
+from ..analysis.constraints import Constraint, ConstraintSet
 from ..analysis.policy import Policy
 from ..bpf import insn as bpf
+from ..bpf.args import ArgCmp
 from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
@@ -88,6 +89,19 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
+#: Argument values the runtime itself passes, outside the analysed module: its installer's
+#: prctl(PR_SET_NO_NEW_PRIVS) runs before the first filter, but a filter installed later (a
+#: phase, an exec'd sandboxed child's constructor) makes the same call under an earlier filter.
+RUNTIME_ARGS = {157: ArgCmp.eq(0, 38, 32)}  # prctl(PR_SET_NO_NEW_PRIVS, ...)
+
+
+def _with_runtime_values(c: Constraint) -> Constraint:
+    extra = RUNTIME_ARGS.get(c.nr)
+    if extra is None or (extra,) in c.rule:
+        return c
+    return Constraint(c.nr, (*c.rule, (extra,)), (*c.summary, "(and the runtime's PR_SET_NO_NEW_PRIVS)"), c.reasons)
+
+
 def enforce(
     policy: Policy, options: PolicyOptions, program_name: str, constraints: ConstraintSet | None = None
 ) -> Enforcement:
@@ -119,7 +133,7 @@ def enforce(
             )
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
     found = constraints or ConstraintSet()
-    kept = {nr: c for nr, c in found.constraints.items() if nr in allowed and nr not in unchecked}
+    kept = {nr: _with_runtime_values(c) for nr, c in found.constraints.items() if nr in allowed and nr not in unchecked}
     enforced = ConstraintSet(kept, found.unconstrained)
     program = build_filter(allowed, action, special, None if policy.allow_all else enforced.rules)
     info: dict[str, Any] = {

@@ -176,3 +176,11 @@ def test_syscalls_added_for_an_exec_d_program_keep_no_check(tmp_path: Path) -> N
     assert run(prog, 10, args=_args(2, R | X)) == bpf.RET_ALLOW  # the child may map code
     assert run(prog, 16, args=_args(1, 0x5412)) == bpf.RET_KILL_PROCESS  # ioctl: still ours alone
     assert [c["name"] for c in info["constraints"]["constraints"]] == ["ioctl"]  # type: ignore[index]
+
+
+def test_a_prctl_constraint_still_lets_the_runtime_set_no_new_privs(tmp_path: Path) -> None:
+    found = derive_constraints([site("prctl", "pthread_setname", a0={15})], {157})
+    enforcement = enforce(Policy("p", {157: "site"}, (), False), PolicyOptions(), "p", found)
+    assert run(enforcement.program, 157, args=_args(0, 38)) == bpf.RET_ALLOW  # PR_SET_NO_NEW_PRIVS
+    assert run(enforcement.program, 157, args=_args(0, 15)) == bpf.RET_ALLOW
+    assert run(enforcement.program, 157, args=_args(0, 35)) == bpf.RET_KILL_PROCESS  # PR_SET_MM
