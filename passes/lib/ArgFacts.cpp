@@ -43,6 +43,8 @@ Value *stripCasts(Value *V) {
 bool atoms(Value *V, Function &F, std::set<ValueFact> &Out, unsigned Depth = 0) {
   V = stripCasts(V);
   if (auto *CI = dyn_cast<ConstantInt>(V)) {
+    if (CI->getBitWidth() > 64)
+      return false;
     ValueFact Fact;
     Fact.K = ValueFact::Const;
     Fact.Value = CI->getSExtValue();
