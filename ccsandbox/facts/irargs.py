@@ -60,6 +60,8 @@ def atoms(
     value = strip(value)
     out: set[Atom] = set()
     if _INT.fullmatch(value):
+        if not -(2**63) <= int(value) < 2**63:
+            return None  # wider than 64 bits (as the pass: unknown)
         out.add(int(value))
     elif value in ("true", "false"):
         out.add(-1 if value == "true" else 0)
