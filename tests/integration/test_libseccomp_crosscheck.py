@@ -111,3 +111,44 @@ def test_same_verdicts_as_libseccomp_with_argument_rules(seed: int) -> None:
             assert verdict == run(reference, nr, args=args), (nr, rules.get(nr), [hex(a) for a in args])
             seen |= {(nr in rules, verdict)}
     assert {(True, bpf.RET_ALLOW), (True, bpf.RET_KILL_PROCESS)} <= seen, "the probes hit and miss the rules"
+
+
+def test_the_oci_export_means_what_the_bpf_export_does() -> None:
+    """runc hands each OCI rule to libseccomp (conditions of one rule ANDed, rules ORed; MASKED_EQ
+    takes value as the mask and valueTwo as the datum): that filter and our BPF export agree."""
+    import json
+
+    from ccsandbox.embed.exports import ExportSubject, export_policy
+    from ccsandbox.syscalls import SYSCALL_NUMBERS
+
+    subject = ExportSubject(
+        allowed=("read", "write", "exit_group", "mprotect", "ioctl", "socket", "clone"),
+        args={
+            "mprotect": ((ArgCmp(2, 0x4, 0),), (ArgCmp(2, 0x2, 0),)),
+            "ioctl": tuple((ArgCmp.eq(1, v, 32),) for v in (0x5401, 0x5413, 0x80045430)),
+            "socket": ((ArgCmp.eq(0, 1, 32), ArgCmp.eq(1, 1, 32)), (ArgCmp.eq(0, 10, 32),)),
+            "clone": ((ArgCmp.eq(0, 0x1_0000_0011),),),
+        },
+    )
+    profile = json.loads(export_policy(subject, "oci"))
+    f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
+    f.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)
+    ops = {"SCMP_CMP_EQ": seccomp.EQ, "SCMP_CMP_MASKED_EQ": seccomp.MASKED_EQ}
+    for rule in profile["syscalls"]:
+        for name in rule["names"]:
+            conds = [
+                seccomp.Arg(a["index"], ops[a["op"]], a["value"], a.get("valueTwo", 0)) for a in rule.get("args", [])
+            ]
+            f.add_rule(seccomp.ALLOW, SYSCALL_NUMBERS[name], *conds)
+    with tempfile.TemporaryFile() as out:
+        f.export_bpf(out)
+        out.seek(0)
+        theirs = unpack(out.read())
+    ours = unpack(export_policy(subject, "bpf"))
+    rng = random.Random(7)
+    for name in subject.allowed:
+        rule = subject.args.get(name)
+        for _ in range(200):
+            args = _probe(rng, rule) if rule else tuple(rng.getrandbits(64) for _ in range(6))
+            nr = SYSCALL_NUMBERS[name]
+            assert run(ours, nr, args=args) == run(theirs, nr, args=args), (name, [hex(a) for a in args])
