@@ -28,7 +28,7 @@ import networkx as nx
 
 from ..facts.schema import Facts, IndirectSite
 from .asm_model import NativeFunction
-from .roots import is_installer
+from .roots import is_installer, is_phase_marker
 from .signature import compatible
 
 __all__ = ["CallGraph", "IndirectMode", "build_call_graph", "is_dispatch"]
@@ -57,7 +57,11 @@ class _Resolver:
 
     def __init__(self, facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode) -> None:
         self.mode = mode
-        self.address_taken = {n: f for n, f in facts.functions.items() if f.address_taken and not is_installer(n)}
+        self.address_taken = {
+            n: f
+            for n, f in facts.functions.items()
+            if f.address_taken and not is_installer(n) and not is_phase_marker(n)
+        }
         self.untracked = {n for n, f in self.address_taken.items() if f.address_taken == "any"}
         self.stored: dict[str, set[str]] = defaultdict(set)
         self.escaped: set[str] = set()

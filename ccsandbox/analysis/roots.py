@@ -13,6 +13,8 @@ calls in musl's bitcode (or in the assembly model for ``__clone``), so the call 
 
 from __future__ import annotations
 
+import re
+
 from ..facts.schema import Facts
 from .signature import parse_signature
 
@@ -31,6 +33,20 @@ __all__ = ["INSTALLER", "base_roots", "is_installer", "signal_handler_roots"]
 def is_installer(name: str) -> bool:
     """Is ``name`` the runtime's filter installer (possibly renamed by LTO)?"""
     return name == INSTALLER or name.startswith(INSTALLER + ".")
+
+
+PHASE_MARKER = re.compile(r"__cc_sandbox_phase_[0-9]+")
+
+
+def is_phase_marker(name: str) -> bool:
+    """Is ``name`` one of the runtime's phase transitions (``__cc_sandbox_phase_K``)?
+
+    The runtime defines them ``used`` only so that they survive until the marker pass; they are
+    entered solely through the direct calls that pass inserts (``--phase-entry``/``--phase-at``),
+    never through a pointer. Without the pass (no phases, or CC_SANDBOX_NO_PLUGIN=1) the ``used``
+    reference must not make them look address-taken, or every program would allow ``seccomp``.
+    """
+    return PHASE_MARKER.fullmatch(name) is not None
 
 
 def base_roots(facts: Facts) -> dict[str, str]:

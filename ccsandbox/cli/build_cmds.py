@@ -11,6 +11,8 @@ import click
 from ..build import run_build
 from ..driver.main import run as run_driver
 from ..embed.options import ENV, SPECS, OptionSpec, PolicyOptions, apply_option, options_from_env
+from ..embed.phases import check_specs
+from ..errors import CcSandboxError
 from ..sysroot import load_sysroot
 
 LINK_KINDS = ("sandboxed", "probe", "unsandboxed")
@@ -83,10 +85,12 @@ def policy_options(function: Callable[..., Any]) -> Callable[..., Any]:
 def _options(given: dict[str, Any]) -> PolicyOptions:
     """$CC_SANDBOX_OPTIONS, overridden by the options given on the command line."""
     options = options_from_env()
+    seen: set[str] = set()
     for spec in SPECS:
         value = given.get(spec.field)
-        if value is None or value is False or value == ():
+        if value is None or value is False or value == () or spec.field in seen:
             continue
+        seen.add(spec.field)  # --phase-entry and --phase-at fill one ordered list
         if spec.kind == "flag":
             options = apply_option(options, spec.flag, None)
         elif spec.kind in ("multi", "path"):
@@ -94,6 +98,9 @@ def _options(given: dict[str, Any]) -> PolicyOptions:
                 options = apply_option(options, spec.flag, item)
         else:
             options = apply_option(options, spec.flag, value)
+    if options.phases and not options.sandbox:
+        raise CcSandboxError("--phase-entry/--phase-at install filters: they cannot be combined with --no-sandbox")
+    check_specs(options.phases)
     return options
 
 

@@ -11,7 +11,7 @@ from typing import Any
 import click
 
 from ..bpf.disasm import disassemble
-from ..bpf.insn import RET_ALLOW, pack
+from ..bpf.insn import RET_ALLOW, Insn, pack
 from ..bpf.vm import reads_arguments, run
 from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
@@ -20,28 +20,43 @@ from ..syscalls import SYSCALL_NAMES, name_of
 from .output import write_document
 
 
-def _check(embedded: Any) -> list[str]:
-    """Problems between the embedded filter and its metadata (empty when they agree)."""
-    meta, problems = embedded.metadata, []
-    if embedded.state != STATE_INSTALL:
-        problems.append("the filter section was never written: the binary refuses to run")
-    if hashlib.sha256(pack(embedded.program)).hexdigest() != meta.get("filter_sha256"):
-        problems.append("the filter does not match the metadata's filter_sha256")
-    if meta.get("action") != "allow-all":
-        checked = {c["name"] for c in (meta.get("constraints") or {}).get("constraints", [])}
+def _check_filter(
+    program: list[Insn], described: dict[str, Any], action: Any, label: str, checked: set[str]
+) -> list[str]:
+    """Problems between one filter and its description in the metadata. A syscall with an
+    argument constraint (``checked``) counts as allowed when its verdict reads arguments; no other
+    syscall's verdict may."""
+    problems = []
+    if hashlib.sha256(pack(program)).hexdigest() != described.get("filter_sha256"):
+        problems.append(f"the {label} does not match the metadata's filter_sha256")
+    if action != "allow-all":
         allowed = sorted(
             name_of(nr)
             for nr in SYSCALL_NAMES
-            if run(embedded.program, nr) == RET_ALLOW
-            or (name_of(nr) in checked and reads_arguments(embedded.program, nr))
+            if run(program, nr) == RET_ALLOW or (name_of(nr) in checked and reads_arguments(program, nr))
         )
-        if allowed != sorted(meta.get("allowed", [])):
-            problems.append("the filter allows a different set than the metadata lists")
-        unexpected = {name_of(nr) for nr in SYSCALL_NAMES if reads_arguments(embedded.program, nr)} - checked
+        if allowed != sorted(described.get("allowed", [])):
+            problems.append(f"the {label} allows a different set than the metadata lists")
+        unexpected = {name_of(nr) for nr in SYSCALL_NAMES if reads_arguments(program, nr)} - checked
         if unexpected:
             problems.append(
-                f"the filter checks arguments of {', '.join(sorted(unexpected))}, which no constraint lists"
+                f"the {label} checks arguments of {', '.join(sorted(unexpected))}, which no constraint lists"
             )
+    return problems
+
+
+def _check(embedded: Any) -> list[str]:
+    """Problems between the embedded filters and their metadata (empty when they agree)."""
+    meta, problems = embedded.metadata, []
+    if embedded.state != STATE_INSTALL:
+        problems.append("the filter section was never written: the binary refuses to run")
+    checked = {c["name"] for c in (meta.get("constraints") or {}).get("constraints", [])}
+    problems += _check_filter(embedded.program, meta, meta.get("action"), "filter", checked)
+    phases = meta.get("phases") or [meta]
+    if len(phases) != len(embedded.programs):
+        problems.append(f"the section holds {len(embedded.programs)} filter(s), the metadata describes {len(phases)}")
+    for k, (program, described) in enumerate(zip(embedded.programs[1:], phases[1:], strict=False), start=1):
+        problems += _check_filter(program, described, meta.get("action"), f"phase {k} filter", checked)
     return problems
 
 
@@ -51,6 +66,16 @@ def _constraint_lines(meta: dict[str, Any]) -> list[str]:
     if not lines:
         return ["args         none checked"]
     return [f"args         {len(lines)} syscalls checked by argument:", *lines]
+
+
+def _show_phases(meta: dict[str, Any]) -> None:
+    """One line per phase: where it begins, its size, and what it stops allowing."""
+    phases = meta.get("phases") or []
+    for k, phase in enumerate(phases):
+        at = "start-up" if phase.get("transition") is None else phase["transition"]
+        removed = sorted(set(phases[k - 1]["allowed"]) - set(phase["allowed"])) if k else []
+        line = f"phase {k:<6} {len(phase['allowed'])} syscalls from {at}; {phase['instructions']} instructions"
+        click.echo(line + (f"; drops {' '.join(removed)}" if removed else ""))
 
 
 @click.command("inspect")
@@ -82,6 +107,7 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
         click.echo("\n".join(_constraint_lines(meta)))
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
+        _show_phases(meta)
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
     if show_bpf:
         click.echo("\n".join(disassemble(embedded.program)))
@@ -107,7 +133,16 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
     metavar="SYSCALL",
     help="Also allow SYSCALL (a name or an x86_64 number). Repeatable.",
 )
-def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) -> int:
+@click.option(
+    "--phase",
+    "phase",
+    type=click.IntRange(min=0),
+    default=0,
+    show_default=True,
+    metavar="K",
+    help="Export phase K's set (of a binary built with --phase-entry/--phase-at); 0 is the start-up filter.",
+)
+def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...], phase: int) -> int:
     """Export the policy of SOURCE (a sandboxed binary or a policy JSON) for another enforcer.
 
     Besides the policy, the export allows what its launcher does after loading it (bwrap:
@@ -124,7 +159,7 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...]) 
     """
     policy = read_policy_source(source)
     subject = ExportSubject(
-        allowed=tuple(policy.enforced if policy.enforced is not None else policy.allowed),
+        allowed=tuple(policy.enforced if policy.enforced is not None and phase == 0 else policy.phase(phase)),
         action=policy.action,
         errno=policy.errno,
         exec_mode=policy.exec_mode,

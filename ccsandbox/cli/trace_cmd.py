@@ -52,7 +52,7 @@ def trace(
               cc-sandbox trace --workload examples/real/sqlite3/workload.json -o s.json -- ./sqlite3
     """
     if workload is not None:
-        return _trace_workload(workload, command, output, as_json, learn)
+        return _trace_workload(workload, command, output, as_json, learn, list(phase_at))
     result = run_trace(list(command), list(phase_at))
     document = result.to_json()
     _learn(document, learn)
@@ -90,12 +90,19 @@ def _learn(document: dict[str, object], learn: Path | None) -> None:
 
 
 def _trace_workload(
-    workload: Path, command: tuple[str, ...], output: Path | None, as_json: bool, learn: Path | None
+    workload: Path,
+    command: tuple[str, ...],
+    output: Path | None,
+    as_json: bool,
+    learn: Path | None,
+    phase_at: list[str] | None = None,
 ) -> int:
     if len(command) != 1:
         raise click.UsageError("with --workload, give only the program: cc-sandbox trace --workload FILE -- BINARY")
     spec = load_workload(workload)
-    merged = run_workload(spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True))
+    merged = run_workload(
+        spec, Path(command[0]).resolve(), lambda line: click.echo(f"cc-sandbox: {line}", err=True), phase_at
+    )
     _learn(merged, learn)
     if output is not None:
         output.write_text(json.dumps(merged, indent=1) + "\n")

@@ -17,6 +17,7 @@ from pathlib import Path
 from .. import __version__
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
+from ..embed.phases import check_kept, check_marker_report, check_specs, marker_environment
 from ..embed.probe import mark_probe
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
@@ -157,21 +158,32 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     if not output.parent.is_dir():
         raise LinkError(f"cannot write {target}: directory {output.parent} does not exist")
     options = options_from_env()
+    phases = options.phases_for(output.name)
+    check_specs(phases)
     started = time.monotonic()
     with tempfile.TemporaryDirectory(prefix=f".{output.name}.", suffix=".cc-sandbox", dir=output.parent) as tmp:
         staged = Path(tmp) / output.name
         plugin = plugin_path()
         env = dict(os.environ, CC_SANDBOX_FACTS_OUT=f"{staged}.facts") if plugin else None
+        if phases:
+            if env is None:
+                raise LinkError("phase transitions need the pass plugin, which is not built (./setup.sh builds it)")
+            env.update(marker_environment(phases, Path(f"{staged}.phases")))
         extra = [runtime_object(sysroot)] if options.sandbox else []
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
+        if phases and any(i.endswith((".c", ".i")) for i in inv.inputs):  # compiled in this command too
+            command.insert(1, f"-fpass-plugin={plugin}")
         code = subprocess.call(command, env=env)
         if code != 0:
             return code
         natives = _check_staged(sysroot, staged, output)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
+        if phases:
+            check_marker_report(Path(f"{staged}.phases"), phases, output.name, inv.inputs)
+            check_kept(staged, phases)
         document, notes = analyse_and_embed(
-            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options
+            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases
         )
         if document is not None:
             staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")

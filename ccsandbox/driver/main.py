@@ -12,7 +12,7 @@ import sys
 
 from ..errors import CcSandboxError
 from ..tools import check_llvm_override
-from .argv import Mode, classify
+from .argv import Invocation, Mode, classify
 from .command import CompileTools, compile_command
 
 TYPE_CHECKING = False  # mypy treats this name as true; nothing more is imported at run time
@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from .link import LinkResult
 
 LINK_LOG_ENV = "CC_SANDBOX_LINK_LOG"
+#: The same names as ccsandbox.embed.options.ENV and ccsandbox.embed.phases.SPEC_ENV (not imported:
+#: compiles start faster with the standard library only).
+POLICY_OPTIONS_ENV = "CC_SANDBOX_OPTIONS"  # = ccsandbox.embed.options.ENV (not imported: start-up speed)
+PHASES_ENV = "CC_SANDBOX_PHASES"
 #: Set by `cc-sandbox make`/`build` after validating the sysroot once: "clang\nsysroot\nresource
 #: dir". Compiles then start in ~25 ms instead of re-reading the JSON stamp every time.
 TOOLCHAIN_ENV = "CC_SANDBOX_TOOLCHAIN"
@@ -52,12 +56,30 @@ def _compile_tools() -> CompileTools:
     return CompileTools.of(load_sysroot())
 
 
+def _keep_phase_points(inv: Invocation) -> list[str]:
+    """With phase transitions configured (--phase-entry/--phase-at), compiling loads the pass
+    plugin, whose keeper stops the compiler from inlining away what the link must mark."""
+    raw = os.environ.get(POLICY_OPTIONS_ENV)
+    if not raw or "--phase-" not in raw or not ({"-c", "-S"} & set(inv.args)):
+        return []
+    from ..embed.options import options_from_env
+    from ..resources import plugin_path
+
+    options = options_from_env()
+    phases = options.phases if options.sandbox else ()
+    plugin = plugin_path()
+    if not phases or plugin is None:
+        return []
+    os.environ[PHASES_ENV] = ";".join(phases)
+    return [f"-fpass-plugin={plugin}"]
+
+
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
     check_llvm_override()
     inv = classify(argv)
     if inv.mode is not Mode.LINK:
-        command = compile_command(_compile_tools(), inv)
+        command = compile_command(_compile_tools(), inv) + _keep_phase_points(inv)
         os.execv(command[0], command)
     from ..sysroot import load_sysroot  # deferred: compiles (most calls) need none of this
     from .link import run_link

@@ -12,16 +12,18 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.analyze import analyze
+from ..analysis.analyze import Analysis, analyze
 from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.report import build_policy
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
+from ..syscalls import SYSCALL_NAMES
 from .enforce import enforce
 from .options import PolicyOptions
-from .section import write_filter, write_metadata
+from .phases import analyze_phases, check_not_in_handlers, marker_transitions
+from .section import write_filters, write_metadata
 
 __all__ = ["analyse_and_embed"]
 
@@ -45,27 +47,64 @@ def _facts_of_module(module: Path) -> Facts:
     return parse_facts(extract_facts(module), str(module))
 
 
+def _phase_sets(
+    facts: Facts, whole: Analysis, specs: tuple[str, ...], allowed: set[int]
+) -> list[tuple[str, frozenset[int]]]:
+    """(transition as given, analysed cumulative set) for phases 1..N; the analysis runs over
+    the markers the pass inserted, and no phase allows what the start-up filter does not."""
+    check_not_in_handlers(facts, whole.roots, specs)
+    analysis = analyze_phases(facts, marker_transitions(len(specs)))
+    return [(spec, frozenset(phase.allowed) & allowed) for spec, phase in zip(specs, analysis.phases[1:], strict=True)]
+
+
+def _phases_document(allowed: set[int], phases: list[tuple[str, frozenset[int]]]) -> list[dict[str, Any]]:
+    """The policy JSON's "phases": phase 0 is the start-up filter's set (the top-level allowed)."""
+    rows: list[tuple[str | None, frozenset[int]]] = [(None, frozenset(allowed)), *phases]
+    size = len(SYSCALL_NAMES)
+    return [
+        {
+            "index": k,
+            "transition": at,
+            "allowed": sorted(nrs),
+            "allowed_count": len(nrs),
+            "blocked_count": size - sum(1 for nr in nrs if nr in SYSCALL_NAMES),
+        }
+        for k, (at, nrs) in enumerate(rows)
+    ]
+
+
 def analyse_and_embed(
-    staged: Path, facts: Path | None, module: Path, program: str, options: PolicyOptions
+    staged: Path,
+    facts: Path | None,
+    module: Path,
+    program: str,
+    options: PolicyOptions,
+    phases: tuple[str, ...] = (),
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The policy document for ``staged``, and notes for the user.
 
     Facts come from the pass that ran inside the link; without it (plugin not built, or
     CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
-    else the llvmlite extractor.
+    else the llvmlite extractor. ``phases`` are the transitions the marker pass placed
+    (``--phase-entry``/``--phase-at``): one more filter each, and a "phases" entry in the policy.
     """
     started = time.monotonic()
     try:
-        program_facts = read_facts(facts) if facts is not None else _facts_of_module(module)
+        parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
         natives = load_asm_model()
-        analysis = analyze(program_facts, natives)
-        policy = build_policy(analysis, program, seconds=time.monotonic() - started)
-        constraints = analysis_constraints(analysis, program_facts, natives)
+        whole = analyze(parsed, natives)
+        policy = build_policy(whole, program, seconds=time.monotonic() - started)
+        constraints = analysis_constraints(whole, parsed, natives)
+        phase_sets = _phase_sets(parsed, whole, phases, set(policy.allowed)) if phases else []
+    except LinkError:
+        raise  # a refused transition: already one complete message
     except CcSandboxError as err:
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     document = {**policy.to_json(), "constraints": constraints.to_json()}
+    if phases:
+        document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     notes = []
     if policy.allow_all:
         notes.append(
@@ -73,8 +112,8 @@ def analyse_and_embed(
             "allows every syscall (see `cc-sandbox analyze`)"
         )
     if options.sandbox:
-        enforcement = enforce(policy, options, program, constraints)
-        write_filter(staged, enforcement.program)
+        enforcement = enforce(policy, options, program, phase_sets, constraints)
+        write_filters(staged, enforcement.programs)
         write_metadata(
             staged,
             {

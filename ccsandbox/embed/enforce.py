@@ -6,10 +6,14 @@
   ``block`` (default) makes them fail with EPERM, so nothing is ever killed for exec'ing;
   ``inherit`` keeps them, extended with the policies of the programs it may run (--exec-allow).
 * an allow-all policy (unresolved syscall numbers) still gets the architecture checks.
+* phases (``--phase-entry``/``--phase-at``): one filter per phase, each built by the same rules
+  from that phase's analysed (cumulative) set. Blocked exec fails with EPERM in every phase, so
+  a phase never kills for exec'ing either.
 * argument constraints (:mod:`..analysis.constraints`) become argument checks of the allowed
-  syscalls they restrict, except where another program's needs are added by name: syscalls
-  from ``--exec-allow`` policies and the child's filter install keep no argument check, since
-  an exec'd program passes values this analysis never saw.
+  syscalls they restrict, in every phase (a phase's calls are some of the whole program's),
+  except where another program's needs are added by name: syscalls from ``--exec-allow``
+  policies and the child's filter install keep no argument check, since an exec'd program
+  passes values this analysis never saw.
 """
 
 from __future__ import annotations
@@ -73,10 +77,15 @@ def read_allowed_numbers(path: Path) -> set[int]:
 
 
 class Enforcement:
-    """The filter to embed and what it means."""
+    """The filters to embed (``programs[K]`` for phase K) and what they mean."""
 
-    def __init__(self, program: list[Insn], info: dict[str, Any], notes: list[str]) -> None:
-        self.program, self.info, self.notes = program, info, notes
+    def __init__(self, programs: list[list[Insn]], info: dict[str, Any], notes: list[str]) -> None:
+        self.programs, self.info, self.notes = programs, info, notes
+
+    @property
+    def program(self) -> list[Insn]:
+        """The filter installed at start-up."""
+        return self.programs[0]
 
 
 def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
@@ -102,49 +111,86 @@ def _with_runtime_values(c: Constraint) -> Constraint:
     return Constraint(c.nr, (*c.rule, (extra,)), (*c.summary, "(and the runtime's PR_SET_NO_NEW_PRIVS)"), c.reasons)
 
 
+def _exec_rules(
+    analysed: set[int], options: PolicyOptions, exec_mode: str | None, execs: list[int]
+) -> tuple[set[int], dict[int, int], set[int]]:
+    """The allowed set, the special verdicts and what was added for exec'd programs (no argument
+    check) of one filter under the exec mode (``execs``: the exec syscalls the whole program can
+    make)."""
+    allowed = set(analysed)
+    if exec_mode == "block":
+        return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}, set()
+    added: set[int] = set()
+    if exec_mode == "inherit" and set(EXEC_SYSCALLS) & allowed:
+        for path in options.exec_allow:
+            added |= read_allowed_numbers(Path(path))
+        added |= set(CHILD_INSTALLER)
+    return allowed | added, {}, added
+
+
 def enforce(
-    policy: Policy, options: PolicyOptions, program_name: str, constraints: ConstraintSet | None = None
+    policy: Policy,
+    options: PolicyOptions,
+    program_name: str,
+    phases: list[tuple[str, frozenset[int]]] | None = None,
+    constraints: ConstraintSet | None = None,
 ) -> Enforcement:
-    allowed = set(policy.allowed)
-    unchecked: set[int] = set()  # added for other programs: no argument check
+    """The filters for ``policy``; ``phases`` are (transition, analysed cumulative set) for
+    phases 1, 2, ... (none without --phase-entry/--phase-at); ``constraints``: the argument
+    checks of the whole program."""
+    analysed = set(policy.allowed)
     notes: list[str] = []
-    special: dict[int, int] = {}
-    denied = _denied(options, allowed)
-    allowed -= denied
-    execs = sorted(set(EXEC_SYSCALLS) & allowed)
+    denied = _denied(options, analysed)
+    analysed -= denied
+    execs = sorted(set(EXEC_SYSCALLS) & analysed)
     exec_mode = None
     if execs:
         exec_mode = "inherit" if options.exec_allow or options.exec_mode == "inherit" else "block"
         if exec_mode == "block":
-            allowed -= set(execs)
-            special = {nr: bpf.RET_ERRNO | EPERM for nr in execs}
             notes.append(
                 f"{program_name} can exec other programs; in its sandbox {', '.join(map(name_of, execs))} "
                 "fail with EPERM (choose --exec inherit, or --exec-allow POLICY for programs it may run)"
             )
         else:
-            for path in options.exec_allow:
-                unchecked |= read_allowed_numbers(Path(path))
-            unchecked |= set(CHILD_INSTALLER)
-            allowed |= unchecked
             notes.append(
                 f"{program_name} can exec other programs, which inherit its filter: they are killed for "
                 "any syscall outside it" + ("" if options.exec_allow else " (add their policies with --exec-allow)")
             )
     action = Action("allow") if policy.allow_all else Action(options.action, options.errno)
     found = constraints or ConstraintSet()
-    kept = {nr: _with_runtime_values(c) for nr, c in found.constraints.items() if nr in allowed and nr not in unchecked}
-    enforced = ConstraintSet(kept, found.unconstrained)
-    program = build_filter(allowed, action, special, None if policy.allow_all else enforced.rules)
+    sets = [(None, analysed)] + [(at, (set(nrs) & set(policy.allowed)) - denied) for at, nrs in phases or ()]
+    programs, described = [], []
+    enforced = ConstraintSet()
+    for k, (at, phase_set) in enumerate(sets):
+        allowed, special, unchecked = _exec_rules(phase_set, options, exec_mode, execs)
+        kept = {
+            nr: _with_runtime_values(c)
+            for nr, c in found.constraints.items()
+            if nr in allowed and nr not in unchecked and not policy.allow_all
+        }
+        if k == 0:
+            enforced = ConstraintSet(kept, found.unconstrained)
+        program = build_filter(allowed, action, special, {nr: c.rule for nr, c in kept.items()})
+        programs.append(program)
+        described.append(
+            {
+                "index": k,
+                "transition": at,
+                "allowed": sorted(name_of(n) for n in allowed),
+                "instructions": len(program),
+                "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+            }
+        )
     info: dict[str, Any] = {
         "action": "allow-all" if policy.allow_all else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
         "denied": sorted(name_of(n) for n in denied),
-        "allowed": sorted(name_of(n) for n in allowed),
-        "instructions": len(program),
-        "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
+        "allowed": described[0]["allowed"],
+        "instructions": described[0]["instructions"],
+        "filter_sha256": described[0]["filter_sha256"],
+        **({"phases": described} if phases else {}),
     }
-    if kept and not policy.allow_all:
+    if enforced.constraints:
         info["constraints"] = enforced.to_json()
-    return Enforcement(program, info, notes)
+    return Enforcement(programs, info, notes)

@@ -48,6 +48,14 @@ class PolicyOptions:
     deny: tuple[str, ...] = ()  # syscalls removed from the analysed set (negative controls)
     exec_mode: str = "block"  # block: execve/execveat fail with EPERM; inherit: allowed
     exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies inherit)
+    phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
+    phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
+
+    def phases_for(self, output_name: str) -> tuple[str, ...]:
+        """The transitions of the link writing ``output_name`` (none without a sandbox)."""
+        if not self.sandbox or (self.phase_programs and output_name not in self.phase_programs):
+            return ()
+        return self.phases
 
     def to_args(self) -> list[str]:
         """The options as command-line arguments (defaults left out); parse_options inverts it."""
@@ -59,6 +67,10 @@ class PolicyOptions:
                 continue
             if spec.kind == "flag":
                 args.append(spec.flag)
+            elif spec.field == "phases":
+                if spec.flag == "--phase-entry":  # both phase flags share one ordered field
+                    for item in value:
+                        args += ["--phase-at" if ":" in item else "--phase-entry", str(item)]
             elif spec.kind in ("multi", "path"):
                 for item in value:
                     args += [spec.flag, str(item)]
@@ -142,6 +154,28 @@ SPECS: tuple[OptionSpec, ...] = (
         metavar="POLICY",
         help="Policy JSON, or trace JSON from `cc-sandbox trace`, of a program it may exec: added "
         "to the filter. Implies --exec inherit. Repeatable.",
+    ),
+    OptionSpec(
+        "--phase-entry",
+        "phases",
+        "multi",
+        metavar="FUNC",
+        help="A phase transition at the first entry of FUNC: the binary installs a tighter filter "
+        "there (kept out of line). Repeatable, in order with --phase-at.",
+    ),
+    OptionSpec(
+        "--phase-at",
+        "phases",
+        "multi",
+        metavar="CALLER:CALLEE",
+        help="A phase transition just before each call CALLER -> CALLEE. Repeatable, in order with --phase-entry.",
+    ),
+    OptionSpec(
+        "--phase-program",
+        "phase_programs",
+        "multi",
+        metavar="NAME",
+        help="Apply the phase transitions only to links writing NAME (default: every link). Repeatable.",
     ),
 )
 _BY_FLAG = {spec.flag: spec for spec in SPECS}

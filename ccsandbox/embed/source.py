@@ -30,6 +30,22 @@ class PolicySource:
     enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
     args: Mapping[str, ArgRule] = field(default_factory=dict)  # syscall name -> argument rule
 
+    #: phase K's transition (None for 0) and allowed names, for binaries built with phases
+    phases: list[tuple[str | None, list[str]]] = field(default_factory=list)
+
+    def phase(self, index: int) -> list[str]:
+        """The allowed names of phase ``index``; one clear error when there is no such phase."""
+        if index == 0 and not self.phases:
+            return self.allowed
+        if not 0 <= index < len(self.phases):
+            count = max(len(self.phases), 1)
+            raise CcSandboxError(
+                f"{self.program} has no phase {index}: it has {count} phase(s), 0"
+                + (f" to {count - 1}" if count > 1 else "")
+                + " (phases come from --phase-entry/--phase-at at build time)"
+            )
+        return self.phases[index][1]
+
 
 def _args(doc: Any) -> dict[str, ArgRule]:
     """Argument rules from a ``constraints`` document (absent in policies without any)."""
@@ -41,6 +57,19 @@ def _args(doc: Any) -> dict[str, ArgRule]:
 def _seconds(policy: dict[str, object]) -> float:
     analysis = policy.get("analysis")
     return float(analysis.get("seconds", 0.0)) if isinstance(analysis, dict) else 0.0
+
+
+def _phases(rows: Any, names: bool) -> list[tuple[str | None, list[str]]]:
+    """(transition, allowed names) per phase from the metadata (names) or a policy (numbers)."""
+    if not isinstance(rows, list):
+        return []
+    return [
+        (
+            row.get("transition"),
+            [str(n) for n in row["allowed"]] if names else [name_of(int(n)) for n in row["allowed"]],
+        )
+        for row in sorted(rows, key=lambda r: int(r["index"]))
+    ]
 
 
 def read_policy_source(source: Path) -> PolicySource:
@@ -60,6 +89,7 @@ def read_policy_source(source: Path) -> PolicySource:
             meta.get("exec"),
             True,
             args=_args(meta.get("constraints")),
+            phases=_phases(meta.get("phases"), names=True),
         )
     try:
         policy = json.loads(source.read_text())
@@ -75,6 +105,7 @@ def read_policy_source(source: Path) -> PolicySource:
                 True,
                 tuple(enforced["allowed"]),
                 _args(enforced.get("constraints")),
+                phases=_phases(policy.get("phases"), names=False),
             )
         return PolicySource(
             str(policy["program"]),
@@ -83,6 +114,7 @@ def read_policy_source(source: Path) -> PolicySource:
             1,
             _seconds(policy),
             args=_args(policy.get("constraints")),
+            phases=_phases(policy.get("phases"), names=False),
         )
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError, ValueError):
         raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None

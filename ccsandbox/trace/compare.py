@@ -3,6 +3,12 @@
 A syscall a trace saw but the policy does not allow is UNSOUND (the static analysis missed it):
 listed first and makes the comparison fail. Calls made before the binary's embedded filter was
 installed are kept apart: no filter was active, so no policy had to allow them.
+
+A binary built with phases (``--phase-entry``/``--phase-at``) is also compared phase by phase:
+static phase K's filter against what the traces saw from phase K on (traced with ``trace
+--phase-at`` at the same points). The ``seccomp`` call that installs phase K's filter runs under
+phase K-1's filter, although the tracer, stopping at the transition point, counts it in phase K;
+it is counted where it runs.
 """
 
 from __future__ import annotations
@@ -13,7 +19,53 @@ from typing import Any
 
 from ..syscalls import SYSCALL_NAMES
 
-__all__ = ["Comparison", "compare_sets", "render_svg"]
+#: What a phase transition makes itself, under the filter of the phase before it.
+TRANSITION_CALLS = frozenset({"seccomp"})
+
+__all__ = ["Comparison", "PhaseComparison", "compare_phases", "compare_sets", "render_svg"]
+
+
+@dataclass(frozen=True)
+class PhaseComparison:
+    """Static phase ``index`` against the traced phases from ``index`` on."""
+
+    index: int
+    transition: str | None
+    static: frozenset[str]
+    dynamic: frozenset[str] | None  # None: no trace has this phase
+
+    @property
+    def unsound(self) -> list[str]:
+        return sorted(self.dynamic - self.static) if self.dynamic is not None else []
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "phase": self.index,
+            "transition": self.transition,
+            "static_allowed": len(self.static),
+            "dynamic": None if self.dynamic is None else len(self.dynamic),
+            "unsound": self.unsound,
+        }
+
+
+def compare_phases(
+    static: list[tuple[str | None, list[str]]], traces: list[dict[str, Any]], program: str
+) -> list[PhaseComparison]:
+    """Each static phase against the traces' cumulative sets of the same phase."""
+    seen: dict[int, set[str]] = {}
+    for trace in traces:
+        programs = trace.get("programs", [])
+        for record in [p for p in programs if Path(p["image"]).name == program] or programs[:1]:
+            for phase in record.get("phases", []):
+                seen.setdefault(int(phase["phase"]), set()).update(phase["cumulative"])
+    result = []
+    for k, (transition, names) in enumerate(static):
+        allowed = frozenset(names)
+        dynamic = seen.get(k) if k else None  # phase 0 is the whole comparison (without before-filter calls)
+        if dynamic is not None and k > 0 and set(static[k - 1][1]) >= TRANSITION_CALLS:
+            dynamic = dynamic - (TRANSITION_CALLS - allowed)
+        result.append(PhaseComparison(k, transition, allowed, None if dynamic is None else frozenset(dynamic)))
+    return result
 
 
 @dataclass(frozen=True)
@@ -25,10 +77,16 @@ class Comparison:
     traces: int
     times: dict[str, float] = field(default_factory=dict)
     phases: tuple[tuple[str, frozenset[str]], ...] = ()  # (label, cumulative set) per traced phase
+    static_phases: tuple[PhaseComparison, ...] = ()  # per static phase (a binary built with phases)
 
     @property
     def unsound(self) -> list[str]:
         return sorted(self.dynamic - self.static)
+
+    @property
+    def phase_unsound(self) -> dict[int, list[str]]:
+        """Per static phase, what its filter would kill although the traces did it."""
+        return {p.index: p.unsound for p in self.static_phases if p.unsound}
 
     @property
     def over_approximation(self) -> list[str]:
@@ -45,7 +103,11 @@ class Comparison:
                 size - len(self.dynamic),
             ),
         ]
-        return rows + [(label, len(names), size - len(names)) for label, names in self.phases]
+        rows += [(label, len(names), size - len(names)) for label, names in self.phases]
+        return rows + [
+            (f"  static phase {p.index} ({p.transition or 'start-up'})", len(p.static), size - len(p.static))
+            for p in self.static_phases
+        ]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -53,6 +115,7 @@ class Comparison:
             "table_size": len(SYSCALL_NAMES),
             "rows": [{"source": s, "allowed": a, "blocked": b} for s, a, b in self.rows()],
             "unsound": self.unsound,
+            **({"phases": [p.to_json() for p in self.static_phases]} if self.static_phases else {}),
             "over_approximation": self.over_approximation,
             "before_filter": sorted(self.before_filter),
             "times": self.times,

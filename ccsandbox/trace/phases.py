@@ -1,5 +1,9 @@
 """Phase transition points: resolving ``--phase-at SYMBOL|0xOFFSET`` in a binary (pyelftools).
 
+``CALLER:CALLEE`` names a transition of a binary built with ``--phase-at CALLER:CALLEE``: its
+point is the marker the build inserted there (``__cc_sandbox_phase_K``, from the embedded
+metadata), which runs just before each such call.
+
 An offset is relative to the executable's first mapping (as the thesis' tracer did), which works
 the same for PIE and non-PIE binaries: the run-time address is ``base + offset`` where ``base``
 is where the first PT_LOAD segment got mapped.
@@ -52,12 +56,31 @@ def resolve_points(binary: Path, specs: list[str]) -> list[PhasePoint]:
                 raise CcSandboxError(f"--phase-at {spec}: offset outside the text segment of {binary.name}")
         elif spec in symbols:
             offset = symbols[spec] - first
+        elif ":" in spec:
+            offset = symbols[_marker_of(binary, spec)] - first
         else:
             close = difflib.get_close_matches(spec, list(symbols), n=4)
             hint = f"; did you mean {', '.join(close)}?" if close else " (is the binary stripped, or was it inlined?)"
             raise CcSandboxError(f"--phase-at {spec}: no function {spec!r} in {binary.name}{hint}")
         points.append(PhasePoint(spec, offset))
     return points
+
+
+def _marker_of(binary: Path, spec: str) -> str:
+    """The marker function a cc-sandbox build placed for transition ``spec`` (CALLER:CALLEE)."""
+    from ..embed.section import NotOurBinaryError, read_embedded
+
+    try:
+        phases = read_embedded(binary).metadata.get("phases", [])
+    except NotOurBinaryError:
+        phases = []
+    for phase in phases:
+        if phase.get("transition") == spec:
+            return f"__cc_sandbox_phase_{phase['index']}"
+    raise CcSandboxError(
+        f"--phase-at {spec}: {binary.name} has no such transition (a call site can be traced in a binary "
+        "built with the same --phase-at; otherwise give the callee's name or an offset)"
+    )
 
 
 def mapping_base(pid: int, image: str) -> int:

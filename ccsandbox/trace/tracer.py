@@ -187,6 +187,14 @@ class _Session:
             self.breakpoints[address] = (phase, word)
             pt.poke(pid, address, (word & ~0xFF) | 0xCC)
 
+    def enter_phase(self, pid: int, phase: int) -> None:
+        """``pid`` reached transition ``phase``: so did every thread of its process, as a phase
+        filter installed with TSYNC tightens them all (phases only ever advance)."""
+        group = _thread_group(pid)
+        for task in [pid, *self.alive]:
+            if self.phase_of.get(task, 0) < phase and (task == pid or _thread_group(task) == group):
+                self.phase_of[task] = phase
+
     def on_breakpoint(self, pid: int) -> bool:
         """A task hit a transition point: it enters that phase; step over the int3 and re-arm it."""
         regs = pt.get_regs(pid)
@@ -194,7 +202,7 @@ class _Session:
         if address not in self.breakpoints:
             return False
         phase, word = self.breakpoints[address]
-        self.phase_of[pid] = phase
+        self.enter_phase(pid, phase)
         regs.words[pt.RIP_INDEX] = address
         pt.set_regs(pid, regs)
         pt.poke(pid, address, word)
@@ -211,6 +219,15 @@ class _Session:
         self.alive.discard(pid)
         if pid == self.root:
             self.exit_status = os.WEXITSTATUS(status) if os.WIFEXITED(status) else 128 + os.WTERMSIG(status)
+
+
+def _thread_group(pid: int) -> int | None:
+    """The process (thread group) task ``pid`` belongs to; None once it is gone."""
+    try:
+        with open(f"/proc/{pid}/status") as status:
+            return next(int(line.split()[1]) for line in status if line.startswith("Tgid:"))
+    except (OSError, StopIteration, ValueError):
+        return None
 
 
 def _executable(command: list[str]) -> str:

@@ -75,24 +75,26 @@ def _fill(items: list[str], values: dict[str, str]) -> list[str]:
     return [str(item).format(**values) for item in items]
 
 
-def _run_case(case: dict[str, Any], values: dict[str, str]) -> Trace:
+def _run_case(case: dict[str, Any], values: dict[str, str], phase_at: list[str] | None = None) -> Trace:
     env = {**os.environ, **{k: str(v) for k, v in case.get("env", {}).items()}}
     with tempfile.TemporaryFile() as stdin:
         stdin.write(str(case.get("stdin", "")).encode())
         stdin.seek(0)
-        trace = run_trace(_fill(case["argv"], values), stdin=stdin.fileno(), env=env, cwd=values["tmp"], quiet=True)
+        trace = run_trace(
+            _fill(case["argv"], values), phase_at, stdin=stdin.fileno(), env=env, cwd=values["tmp"], quiet=True
+        )
     expected = case.get("expect_exit")
     if expected is not None and trace.exit_status != expected:
         raise WorkloadError(f"case {case.get('name', case['argv'])!r} exited {trace.exit_status}, expected {expected}")
     return trace
 
 
-def _run_server(server: dict[str, Any], values: dict[str, str]) -> Trace:
+def _run_server(server: dict[str, Any], values: dict[str, str], phase_at: list[str] | None = None) -> Trace:
     started: list[int] = []
     result: list[Trace] = []
     runner = threading.Thread(
         target=lambda: result.append(
-            run_trace(_fill(server["argv"], values), on_start=started.append, cwd=values["tmp"])
+            run_trace(_fill(server["argv"], values), phase_at, on_start=started.append, cwd=values["tmp"])
         ),
         daemon=True,
     )
@@ -140,6 +142,11 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
             merged["filtered"] |= record["filtered"]
             merged["syscalls"] |= set(record["syscalls"])
             merged["before_filter"] |= set(record["before_filter"])
+            for phase in record.get("phases", []):  # per phase (--phase-at): the union of the runs
+                phases = merged.setdefault("phases", {})
+                into = phases.setdefault(phase["phase"], {**phase, "syscalls": set(), "cumulative": set()})
+                into["syscalls"] |= set(phase["syscalls"])
+                into["cumulative"] |= set(phase["cumulative"])
             for name, count in record["counts"].items():
                 merged["counts"][name] = merged["counts"].get(name, 0) + count
     return {
@@ -148,14 +155,31 @@ def merge_traces(traces: list[Trace]) -> dict[str, Any]:
         "runs": len(traces),
         "seconds": round(sum(t.seconds for t in traces), 3),
         "programs": [
-            {**p, "syscalls": sorted(p["syscalls"]), "before_filter": sorted(p["before_filter"])}
+            {
+                **p,
+                "syscalls": sorted(p["syscalls"]),
+                "before_filter": sorted(p["before_filter"]),
+                **(
+                    {
+                        "phases": [
+                            {**q, "syscalls": sorted(q["syscalls"]), "cumulative": sorted(q["cumulative"])}
+                            for _, q in sorted(p["phases"].items())
+                        ]
+                    }
+                    if "phases" in p
+                    else {}
+                ),
+            }
             for p in programs.values()
         ],
     }
 
 
-def run_workload(workload: dict[str, Any], binary: Path, progress: Callable[[str], None]) -> dict[str, Any]:
-    """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace."""
+def run_workload(
+    workload: dict[str, Any], binary: Path, progress: Callable[[str], None], phase_at: list[str] | None = None
+) -> dict[str, Any]:
+    """Run every case (and the server part) of ``workload`` against ``binary``; the merged trace
+    (per phase too, with ``phase_at`` transition points)."""
     traces = []
     cases = workload.get("cases", [])
     total = len(cases) + (1 if workload.get("server") else 0)
@@ -163,8 +187,8 @@ def run_workload(workload: dict[str, Any], binary: Path, progress: Callable[[str
         values = {"binary": str(binary), "dir": str(binary.parent), "tmp": tmp, "port": str(_free_port())}
         for i, case in enumerate(cases, start=1):
             progress(f"[{i}/{total}] {case.get('name', ' '.join(case['argv']))}")
-            traces.append(_run_case(case, values))
+            traces.append(_run_case(case, values, phase_at))
         if workload.get("server"):
             progress(f"[{total}/{total}] server")
-            traces.append(_run_server(workload["server"], values))
+            traces.append(_run_server(workload["server"], values, phase_at))
     return merge_traces(traces)

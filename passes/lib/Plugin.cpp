@@ -1,7 +1,8 @@
 //===- Plugin.cpp - registration of the cc-sandbox-facts pass -------------===//
 //
 // FILE: lib/Plugin.cpp
-// DESCRIPTION: Registers SyscallFactsPrinter, which writes the facts of the module to the
+// DESCRIPTION: Registers PhaseMarkers (lib/PhaseMarkers.cpp, early in full LTO) and
+//   SyscallFactsPrinter, which writes the facts of the module to the
 //   file named by $CC_SANDBOX_FACTS_OUT ("-" for stdout). An environment variable rather than a
 //   cl::opt because lld parses -mllvm options before it loads pass plugins.
 // USAGE:
@@ -15,6 +16,7 @@
 //      is unset, so loading the plugin never changes a link otherwise).
 //
 //===----------------------------------------------------------------------===//
+#include "PhaseMarkers.h"
 #include "SyscallFacts.h"
 
 #include "llvm/Passes/PassBuilder.h"
@@ -51,6 +53,10 @@ extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT PassPluginLibra
             // 1. opt -passes=cc-sandbox-facts
             PB.registerPipelineParsingCallback(
                 [](StringRef Name, ModulePassManager &MPM, ArrayRef<PassBuilder::PipelineElement>) {
+                  if (Name == "cc-sandbox-phase-markers") {
+                    MPM.addPass(PhaseMarkers());
+                    return true;
+                  }
                   if (Name != "cc-sandbox-facts")
                     return false;
                   MPM.addPass(SyscallFactsPrinter());
@@ -59,7 +65,14 @@ extern "C" LLVM_ATTRIBUTE_WEAK LLVM_ATTRIBUTE_VISIBILITY_DEFAULT PassPluginLibra
             // 2. the analysis, for the printer and for anyone else
             PB.registerAnalysisRegistrationCallback(
                 [](ModuleAnalysisManager &MAM) { MAM.registerPass([] { return SyscallFactsAnalysis(); }); });
-            // 3. the end of the full-LTO pipeline: the module as code generation will see it
+            // 3. the start of the full-LTO pipeline, before inlining: phase-transition markers
+            //    (does nothing unless $CC_SANDBOX_PHASES is set; see PhaseMarkers.cpp)
+            PB.registerFullLinkTimeOptimizationEarlyEPCallback(
+                [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(PhaseMarkers()); });
+            // 4. compiling a file (-fpass-plugin): keep phase transitions from being inlined away
+            PB.registerPipelineStartEPCallback(
+                [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(PhaseKeeper()); });
+            // 5. the end of the full-LTO pipeline: the module as code generation will see it
             PB.registerFullLinkTimeOptimizationLastEPCallback(
                 [](ModulePassManager &MPM, OptimizationLevel) { MPM.addPass(SyscallFactsPrinter()); });
           }};

@@ -57,7 +57,7 @@ def argcalls(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, sysroot:
 def _filter(path: Path, allowed: set[int], constrained: bool) -> Path:
     policy = Policy("argcalls", {nr: "site" for nr in allowed}, (), False)
     found = derive_constraints(SITES, allowed) if constrained else None
-    enforcement = enforce(policy, PolicyOptions(), "argcalls", found)
+    enforcement = enforce(policy, PolicyOptions(), "argcalls", constraints=found)
     path.write_bytes(pack(enforcement.program))
     return path
 

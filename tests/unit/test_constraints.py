@@ -156,7 +156,7 @@ def _enforced(tmp_path: Path, **options: object) -> tuple[list[bpf.Insn], dict[s
         [site("mprotect", "m", a2={R | W}), site("ioctl", "i", a1={0x5401}), site("execve", "e")], {10, 16, 59}
     )
     policy = Policy("p", {0: "site", 10: "site", 16: "site", 59: "site"}, (), False)
-    enforcement = enforce(policy, PolicyOptions(**options), "p", found)  # type: ignore[arg-type]
+    enforcement = enforce(policy, PolicyOptions(**options), "p", constraints=found)  # type: ignore[arg-type]
     return enforcement.program, enforcement.info
 
 
@@ -180,7 +180,16 @@ def test_syscalls_added_for_an_exec_d_program_keep_no_check(tmp_path: Path) -> N
 
 def test_a_prctl_constraint_still_lets_the_runtime_set_no_new_privs(tmp_path: Path) -> None:
     found = derive_constraints([site("prctl", "pthread_setname", a0={15})], {157})
-    enforcement = enforce(Policy("p", {157: "site"}, (), False), PolicyOptions(), "p", found)
+    enforcement = enforce(Policy("p", {157: "site"}, (), False), PolicyOptions(), "p", constraints=found)
     assert run(enforcement.program, 157, args=_args(0, 38)) == bpf.RET_ALLOW  # PR_SET_NO_NEW_PRIVS
     assert run(enforcement.program, 157, args=_args(0, 15)) == bpf.RET_ALLOW
     assert run(enforcement.program, 157, args=_args(0, 35)) == bpf.RET_KILL_PROCESS  # PR_SET_MM
+
+
+def test_every_phase_filter_keeps_the_argument_checks() -> None:
+    found = derive_constraints([site("mprotect", "m", a2={R | W})], {10})
+    policy = Policy("p", {0: "site", 10: "site"}, (), False)
+    enforcement = enforce(policy, PolicyOptions(), "p", [("worker", frozenset({10}))], constraints=found)
+    later = enforcement.programs[1]
+    assert run(later, 10, args=_args(2, R | W)) == bpf.RET_ALLOW and run(later, 0) == bpf.RET_KILL_PROCESS
+    assert run(later, 10, args=_args(2, R | X)) == bpf.RET_KILL_PROCESS
