@@ -26,17 +26,25 @@ def _traceme() -> None:
     pt.ptrace(pt.PTRACE_TRACEME, 0)
 
 
+ALIVE = Outcome(None, None)
+
+
 def run_with_injection(
-    argv: list[str], at_nr: int, inject: tuple[int, tuple[int, ...]] | None, occurrence: int = 1
+    argv: list[str],
+    at_nr: int,
+    inject: tuple[int, tuple[int, ...]] | None,
+    occurrence: int = 1,
+    stops_after: int | None = None,
 ) -> Outcome:
     """Run ``argv``; at the entry of its ``occurrence``-th call of ``at_nr``, replace that call
-    by ``inject`` = (number, arguments) when given. Returns how the program ended."""
+    by ``inject`` = (number, arguments) when given. Returns how the program ended, or
+    :data:`ALIVE` if it still runs ``stops_after`` syscall stops after that call (a server)."""
     child = subprocess.Popen(argv, preexec_fn=_traceme, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     pid = child.pid
     try:
         _, status = os.waitpid(pid, 0)  # the SIGTRAP of execve
         pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.O_TRACESYSGOOD | pt.O_EXITKILL)
-        seen, delivered = 0, 0
+        seen, delivered, after = 0, 0, 0
         while True:
             pt.ptrace(pt.PTRACE_SYSCALL, pid, 0, delivered)
             _, status = os.waitpid(pid, 0)
@@ -49,6 +57,10 @@ def run_with_injection(
             if stop != signal.SIGTRAP | 0x80:
                 delivered = stop  # a real signal: pass it on
                 continue
+            if seen >= occurrence and stops_after is not None:
+                after += 1
+                if after > stops_after:
+                    return ALIVE
             info = pt.syscall_info(pid)
             if info.op == pt.INFO_ENTRY and info.nr == at_nr:
                 seen += 1

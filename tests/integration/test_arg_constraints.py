@@ -7,6 +7,7 @@ under the filter a real build embeds from the analysis of its own module."""
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import signal
 import subprocess
@@ -21,7 +22,8 @@ from ccsandbox.embed.enforce import enforce
 from ccsandbox.embed.options import PolicyOptions
 from ccsandbox.syscalls import SYSCALL_NUMBERS as NR
 
-from .inject import Outcome, run_with_injection
+from . import test_real_programs as real
+from .inject import ALIVE, Outcome, run_with_injection
 
 PROGRAMS = Path(__file__).parent / "programs"
 PROT_READ, PROT_WRITE, PROT_EXEC = 1, 2, 4
@@ -157,3 +159,21 @@ def test_analyze_export_and_compare_show_the_constraints(
     trace.write_text(json.dumps({"format": "cc-sandbox-trace", "programs": [{"image": binary, "syscalls": ["clone"]}]}))
     compared = subprocess.run([cc_sandbox, "compare", binary, str(trace)], capture_output=True, text=True)
     assert "not compared with the traces): clone" in compared.stdout
+
+
+@pytest.mark.real_programs
+@pytest.mark.parametrize(("what", "call"), [*ATTACKS, ("prctl PR_SET_MM", (NR["prctl"], (35, 0, 0, 0, 0)))])
+def test_redis_server_dies_for_an_injected_call_its_sites_never_make(
+    what: str,
+    call: tuple[int, tuple[int, ...]],
+    tmp_path_factory: pytest.TempPathFactory,
+    tmp_path: Path,
+    tool_env: dict[str, str],
+) -> None:
+    """redis-server (the session's real build) stopped in its event loop's first epoll_pwait."""
+    work = Path(os.environ.get("CC_SANDBOX_REAL_WORK") or tmp_path_factory.getbasetemp() / "real-redis")
+    binary = real.build("redis", work, tool_env)
+    argv = [str(binary), "--port", "0", "--unixsocket", str(tmp_path / "s"), "--save", "", "--daemonize", "no"]
+    assert run_with_injection(argv, NR["epoll_pwait"], call) == KILLED, what
+    own = (NR["mprotect"], (0, 0, PROT_READ))  # a value its sites pass: it keeps serving
+    assert run_with_injection(argv, NR["epoll_pwait"], own, stops_after=20) == ALIVE
