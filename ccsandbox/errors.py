@@ -42,5 +42,14 @@ class FactsFormatError(CcSandboxError):
     """A facts file that is not cc-sandbox facts, or of a version this cc-sandbox cannot read."""
 
 
+class FactsVersionError(FactsFormatError):
+    """Facts written in a format version this cc-sandbox does not read (e.g. by an older one)."""
+
+
 class AnalysisError(CcSandboxError):
     """The analysis cannot produce a sound policy (e.g. unresolved syscalls with --unresolved=refuse)."""
+
+
+class PhaseError(AnalysisError):
+    """A phase transition that cannot be analysed: unknown or never-reached entry, a transition
+    inside a signal handler, an entry inlined away without debug info to find it."""

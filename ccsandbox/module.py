@@ -80,10 +80,21 @@ def find_module(path: Path) -> Path:
 
 
 def _libc_names() -> set[str] | None:
+    """Names libc defines (the sysroot's symbol list), or None without a sysroot."""
     try:
         return set(load_sysroot().libc_symbols_file.read_text().split())
     except (SysrootError, OSError):
         return None
+
+
+def libc_names() -> set[str] | None:
+    """Names libc defines (the sysroot's symbol list), or None without a sysroot."""
+    return _libc_names()
+
+
+def is_libc(name: str, libc: set[str]) -> bool:
+    """Is ``name`` (possibly renamed by LTO) one of libc's symbols?"""
+    return _LTO_SUFFIX.sub("", name) in libc
 
 
 def _native_inputs(module: Path) -> list[str]:

@@ -94,6 +94,10 @@ class _Resolver:
         return self._cache[key]
 
 
+#: musl's function that runs the .fini_array at exit (src/exit/exit.c)
+FINI_WALKER = "libc_exit_fini"
+
+
 def build_call_graph(
     facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode = IndirectMode.SIGNATURE
 ) -> CallGraph:
@@ -105,6 +109,9 @@ def build_call_graph(
 
     def dispatch(caller: str, site: IndirectSite) -> None:
         nonlocal sites, targets
+        if caller == FINI_WALKER and site.type == "void (...)":
+            fini_walk(caller, site)
+            return
         type_, field = resolver.key(site)
         node = f"<indirect {type_}{' ' + field if field else ''}>"
         reach = resolver.targets(site)
@@ -119,6 +126,19 @@ def build_call_graph(
                     graph.add_edge(node, group, kind="indirect")
             else:
                 graph.add_edges_from(((node, t) for t in reach), kind="indirect")
+        graph.add_edge(caller, node, kind="indirect")
+
+    def fini_walk(caller: str, site: IndirectSite) -> None:
+        """musl's libc_exit_fini calls each .fini_array entry through an unprototyped pointer
+        (``void (...)``), which by type could reach any function. The entries are the module's
+        destructors (the link checks the binary's .fini_array holds nothing else:
+        ccsandbox.driver.startup.check_fini_array), plus, as before this rule, functions without
+        parameters."""
+        nonlocal sites, targets
+        node = f"<indirect {site.type} .fini_array>"
+        reach = {n for n in facts.dtors if n in facts.functions} | resolver.by_type.get("void ()", set())
+        sites, targets = sites + 1, targets + len(reach)
+        graph.add_edges_from(((node, t) for t in reach), kind="indirect")
         graph.add_edge(caller, node, kind="indirect")
 
     for name, fn in facts.functions.items():

@@ -57,6 +57,8 @@ def explain_chain(analysis: Analysis, nr: int) -> list[str]:
     source = "<entry>"
     graph.add_edges_from((source, root) for root in analysis.roots if root in graph)
     paths = nx.single_source_shortest_path(graph, source)
+    if not any(s in paths for s in sites):  # file-scope asm outside any function: always counted
+        return [f"{name_of(nr)} ({nr}) is made in {', '.join(sites)}, which is counted as always reachable"]
     best = min((paths[s] for s in sites if s in paths), key=len)
     lines = [f"{name_of(nr)} ({nr}) is made in {', '.join(sites)}; shortest chain from an entry point:"]
     chain = [n for n in best[1:]]

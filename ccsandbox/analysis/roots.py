@@ -3,6 +3,8 @@
 * ``_start_c`` and whatever module-level asm names: crt1's ``_start`` is asm that calls it.
 * ``main``: musl calls it through a pointer; a root as well so that no resolution mode can lose it.
 * constructors and destructors (``llvm.global_ctors``/``dtors``, i.e. .init_array/.fini_array).
+* functions whose address is an operand of inline asm (``asm("call %P0" :: "i"(f))``): the asm
+  may call them, and no call graph shows it.
 * signal handlers: the kernel enters them. Any address-taken function shaped like a handler,
   ``void (int)`` or ``void (int, siginfo_t *, void *)``, is one as soon as ``rt_sigaction`` is
   reachable (see :func:`signal_handler_roots`).
@@ -62,6 +64,11 @@ def base_roots(facts: Facts) -> dict[str, str]:
             roots.setdefault(name, "constructor (.init_array)")
     for name in facts.dtors:
         roots.setdefault(name, "destructor (.fini_array)")
+    for name, fn in facts.functions.items():
+        if any(callee == "asm" for callee, _ in fn.passed_to) and not fn.declaration:
+            roots.setdefault(name, "its address is an inline-asm operand (the asm may call it)")
+        if facts.module_asm_calls_pointers and fn.address_taken and not fn.declaration and not is_installer(name):
+            roots.setdefault(name, "address-taken, and file-scope asm calls through a pointer")
     return roots
 
 

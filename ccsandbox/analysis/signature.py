@@ -5,7 +5,10 @@ With LLVM's opaque pointers a function type is its arity plus scalar kinds, e.g.
 fixed parameters and the kinds agree pairwise: integers of any width are one kind (C code casts
 between int and long function pointers), pointers another, each float type its own. Extra
 arguments are allowed because the callee ignores them on x86-64 (musl calls every ``main`` with
-three arguments); return types are ignored.
+three arguments); return types are ignored. A call through a variadic type ``R (A, ...)`` may
+reach any function whose parameters start with ``A``, variadic or not: calling a non-variadic
+function through a variadic pointer is undefined in ISO C but works on x86-64, and real code does
+it.
 """
 
 from __future__ import annotations
@@ -61,6 +64,10 @@ def compatible(call_type: str, function_type: str) -> bool:
     False
     >>> compatible("i32 (ptr)", "i32 (ptr, ptr)")
     False
+    >>> compatible("i64 (i64, ...)", "i64 (i64, double)")   # a variadic pointer type
+    True
     """
     call, fn = parse_signature(call_type), parse_signature(function_type)
+    if call.vararg and fn.params[: len(call.params)] == call.params:
+        return True  # R (A, ...) may point at any function whose parameters start with A
     return len(call.params) >= len(fn.params) and call.params[: len(fn.params)] == fn.params

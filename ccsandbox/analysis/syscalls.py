@@ -19,7 +19,24 @@ import networkx as nx
 from ..facts.schema import CallSite, Facts, Value
 from .asm_model import NativeFunction
 
-__all__ = ["SyscallSet", "Unresolved", "resolve_syscalls"]
+__all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "resolve_syscalls"]
+
+#: Sites the pass records for ``int $0x80`` and ``sysenter``: they enter the i386 syscall ABI,
+#: which the filter's architecture check kills whatever the number (AUDIT_ARCH_I386 is never
+#: allowed), so they add nothing to the policy and need no number.
+BY_DESIGN = "?int80"
+
+#: What the pass's reasons for an unknown number mean (others are the LLVM opcode it came from).
+REASONS = {
+    "asm-rax": "asm: rax is not set from a constant or an operand before the syscall instruction",
+    "asm-no-rax-operand": 'asm: no operand is bound to rax (use an "a" constraint)',
+    "asm-rax-operands": "asm: several operands are bound to rax",
+    "asm-label": "asm: a label before the syscall instruction (rax could come from a jump)",
+    "asm-intel-syntax": "asm in Intel syntax, which cc-sandbox does not read",
+}
+
+#: The name under which syscall sites in file-scope asm outside any function label are listed.
+MODULE_ASM = "module-level asm"
 
 
 @dataclass(frozen=True, order=True)
@@ -86,6 +103,7 @@ class _Resolver:
         if isinstance(value, str) and value.startswith("p") and value[1:].isdigit():
             return self.param_values(function, int(value[1:]), stack)
         reason = value[1:] if isinstance(value, str) else "not a constant"
+        reason = REASONS.get(reason, reason)
         target = f" passed to {callee}" if callee else ""
         return frozenset(), (Unresolved(function, f"syscall number{target} is unknown ({reason})"),)
 
@@ -102,6 +120,7 @@ def resolve_syscalls(
     resolver = _Resolver(facts, graph, live, frozenset(roots))
     sites: dict[int, set[str]] = defaultdict(set)
     unresolved: set[Unresolved] = set()
+    per_function: list[tuple[str, list[Value | None]]] = []
     for name in sorted(live):
         fn = facts.functions.get(name)
         native = natives.get(name)
@@ -110,7 +129,13 @@ def resolve_syscalls(
             values += list(native.syscalls)
             if native.syscall_param is not None:
                 values.append(f"p{native.syscall_param}")
+        per_function.append((name, values))
+    if facts.module_asm_syscalls:  # file-scope asm outside any known function: assume it runs
+        per_function.append((MODULE_ASM, list(facts.module_asm_syscalls)))
+    for name, values in per_function:
         for value in values:
+            if value == BY_DESIGN:
+                continue
             numbers, missing = resolver.value(name, value, frozenset())
             for nr in numbers:
                 sites[nr].add(name)

@@ -22,7 +22,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, module_cmd, sysroot_cmd, trace_cmd
+from . import analyze_cmds, build_cmds, compare_cmd, embed_cmds, module_cmd, phasecut_cmd, sysroot_cmd, trace_cmd
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -48,6 +48,7 @@ def cli(verbose: int) -> None:
     Look at the result:    cc-sandbox module ./prog
     Its system calls:      cc-sandbox analyze ./prog
     Why one is allowed:    cc-sandbox explain ./prog write
+    Per phase:             cc-sandbox phasecut --entry serve_loop ./prog
     The embedded filter:   cc-sandbox inspect ./prog
     For Docker/systemd:    cc-sandbox export ./prog --format docker
 
@@ -62,6 +63,7 @@ for command in (
     *build_cmds.COMMANDS,
     *analyze_cmds.COMMANDS,
     *embed_cmds.COMMANDS,
+    *phasecut_cmd.COMMANDS,
     module_cmd.module,
     sysroot_cmd.sysroot,
     trace_cmd.trace,

@@ -13,6 +13,7 @@ from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.callgraph import IndirectMode
 from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
+from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
 from ..errors import CcSandboxError
@@ -102,15 +103,34 @@ def _syscall_number(text: str) -> int:
 @target_argument
 @click.argument("syscall")
 @mode_option
-def explain(target: Path, syscall: str, mode: str) -> int:
+@click.option("--phase", "phase", type=int, default=None, help="Explain it in this phase (0 = start-up).")
+@click.option(
+    "--entry",
+    "--at",
+    "transitions",
+    multiple=True,
+    metavar="FUNC|CALLER:CALLEE",
+    help="The phase transitions, in order, as for `phasecut` (with --phase).",
+)
+def explain(target: Path, syscall: str, mode: str, phase: int | None, transitions: tuple[str, ...]) -> int:
     """Show why SYSCALL (name or number) is allowed for TARGET: the shortest call chain from an
-    entry point to a site that makes it, or the rule that always allows it.
+    entry point to a site that makes it, or the rule that always allows it. With --phase K and
+    the transitions, the chain starts from what can still run in phase K (why is it allowed
+    after the transition).
     """
     nr = _syscall_number(syscall)
-    facts, natives = load_facts(target), load_asm_model()
+    facts = load_facts(target)
+    natives = load_asm_model()
     result = run_analysis(facts, natives, IndirectMode(mode))
-    lines = explain_chain(result, nr)
-    click.echo("\n".join(lines + explain_constraint(analysis_constraints(result, facts, natives), nr)))
+    if phase is None:
+        if transitions:
+            raise click.UsageError("--entry/--at need --phase K")
+        lines = explain_chain(result, nr)
+        click.echo("\n".join(lines + explain_constraint(analysis_constraints(result, facts, natives), nr)))
+        return 0
+    parsed = [Transition.parse(t) for t in transitions]
+    phases = analyze_phases(facts, parsed, indirect_mode=mode, natives=natives, whole=result)
+    click.echo("\n".join(explain_phase(facts, natives, phases, phase, nr)))
     return 0
 
 

@@ -57,7 +57,12 @@ def _report(links: list[dict[str, object]]) -> None:
         unsandboxed = " NOT sandboxed (--no-sandbox)," if link.get("kind") == "unsandboxed" else ""
         click.echo(
             f"cc-sandbox: linked {link['output']}  ({unsandboxed}module {module.name}, {size:.1f} MB, "
-            f"link {link['seconds']} s)",
+            f"link {link['seconds']} s)"
+            + (
+                "  ALLOW-ALL: UNRESOLVED SYSCALL NUMBERS, ITS FILTER ALLOWS EVERY SYSCALL"
+                if link.get("allow_all")
+                else ""
+            ),
             err=True,
         )
     click.echo(summarize_links(links), err=True)

@@ -94,10 +94,19 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo(json.dumps({**meta, "problems": problems}, indent=2))
     else:
         click.echo(f"program      {meta.get('program', binary.name)}  (built by {meta.get('producer', '?')})")
-        click.echo(
-            f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
-            + (f" (errno {meta['errno']})" if meta.get("errno") else "")
-        )
+        if meta.get("action") == "allow-all":
+            unresolved = meta.get("unresolved", [])
+            click.echo(
+                "allowed      ALL SYSCALLS: ALLOW-ALL, built with --unresolved allow-all "
+                f"({len(unresolved)} syscall site(s) with unknown numbers)"
+            )
+            for site in unresolved:
+                click.echo(f"unresolved   {site}")
+        else:
+            click.echo(
+                f"allowed      {len(meta.get('allowed', []))} syscalls; otherwise {meta.get('action')}"
+                + (f" (errno {meta['errno']})" if meta.get("errno") else "")
+            )
         click.echo(f"exec         {meta.get('exec') or 'not reachable'}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")

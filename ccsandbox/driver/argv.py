@@ -8,6 +8,7 @@ imports nothing: no dataclasses or enum (they pull in ``inspect`` and ``re``, ~3
 from __future__ import annotations
 
 from ..errors import UnsupportedFlagError
+from .refusals import assembly_input, check_language, check_linker_option, check_option, linker_options
 
 __all__ = ["Invocation", "Mode", "classify"]
 
@@ -67,9 +68,7 @@ COMPILE_ONLY_FLAGS = frozenset({"-c", "-S", "-E", "-M", "-MM", "-fsyntax-only"})
 #: Flags the driver owns at link time; the user's copy is dropped because cc-sandbox always
 #: links static, non-PIE, with lld and its own start files (a static binary is what the
 #: analysis and the embedded filter are about).
-LINK_FLAGS_REPLACED = frozenset(
-    {"-static", "-pie", "-no-pie", "-static-pie", "-nostdlib", "-nostartfiles", "-rdynamic"}
-)
+LINK_FLAGS_REPLACED = frozenset({"-static", "-pie", "-no-pie", "-static-pie", "-rdynamic"})
 LINK_FLAG_PREFIXES_REPLACED = ("-fuse-ld=", "--ld-path=", "-rtlib=", "--rtlib=")
 
 #: Requests for another architecture or ABI: the sysroot is x86_64 musl only.
@@ -87,22 +86,33 @@ UNSUPPORTED_OUTPUT_FLAGS = {
 class Invocation:
     """What one compiler command line asks for (immutable by convention)."""
 
-    __slots__ = ("args", "inputs", "mode", "output")
+    __slots__ = ("args", "assembly", "inputs", "mode", "output")
 
-    def __init__(self, mode: str, args: tuple[str, ...], inputs: tuple[str, ...], output: str | None) -> None:
+    def __init__(
+        self,
+        mode: str,
+        args: tuple[str, ...],
+        inputs: tuple[str, ...],
+        output: str | None,
+        assembly: tuple[tuple[str, bool], ...] = (),
+    ) -> None:
         self.mode = mode  # a Mode constant
         self.args = args  # the user's arguments, minus -o and the link flags we own
         self.inputs = inputs  # positional inputs (source, object, archive files, or "-")
         self.output = output  # -o value, None when not given
+        self.assembly = assembly  # assembly inputs, each with "preprocess it first"
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, Invocation) and all(getattr(self, a) == getattr(other, a) for a in self.__slots__)
 
     def __hash__(self) -> int:
-        return hash((self.mode, self.args, self.inputs, self.output))
+        return hash((self.mode, self.args, self.inputs, self.output, self.assembly))
 
     def __repr__(self) -> str:
-        return f"Invocation(mode={self.mode!r}, args={self.args!r}, inputs={self.inputs!r}, output={self.output!r})"
+        return (
+            f"Invocation(mode={self.mode!r}, args={self.args!r}, inputs={self.inputs!r}, output={self.output!r}, "
+            f"assembly={self.assembly!r})"
+        )
 
     @property
     def link_output(self) -> str:
@@ -125,6 +135,32 @@ def _check_target(arg: str, value: str | None) -> None:
         raise UnsupportedFlagError(
             f"{arg}: cc-sandbox builds static executables only, not {UNSUPPORTED_OUTPUT_FLAGS[arg]}"
         )
+
+
+def _languages(argv: list[str] | tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
+    """The assembly inputs, each with whether it is preprocessed first; refuses -x for a language
+    other than C or assembly, and inputs in another language (by suffix)."""
+    language: str | None = None
+    found: list[tuple[str, bool]] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-x" and i + 1 < len(argv):
+            language = argv[i + 1]
+            check_language(language)
+            i += 2
+            continue
+        if arg.startswith("-x") and len(arg) > 2:
+            language = arg[2:]
+            check_language(language)
+        elif arg in FLAGS_WITH_VALUE:
+            i += 1
+        elif not arg.startswith("-"):
+            cpp = assembly_input(arg, language)
+            if cpp is not None:
+                found.append((arg, cpp))
+        i += 1
+    return tuple(found)
 
 
 def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
@@ -170,6 +206,10 @@ def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
         args.append(arg)
         i += 1
     mode = Mode.COMPILE if compile_only else Mode.LINK if inputs else Mode.INFO
+    assembly = _languages(argv)
+    for arg in args:
+        check_option(arg, link=mode is Mode.LINK)
     if mode is Mode.LINK:
+        check_linker_option(linker_options(args))
         args = [a for a in args if a not in LINK_FLAGS_REPLACED and not a.startswith(LINK_FLAG_PREFIXES_REPLACED)]
-    return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output)
+    return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output, assembly=assembly)

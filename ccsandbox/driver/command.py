@@ -69,6 +69,12 @@ def is_probe_link(output: str) -> bool:
     return name in ("conftest", "conftest.exe") or name.startswith("cmTC_")
 
 
+def _reset_language(args: tuple[str, ...]) -> list[str]:
+    """``-x none`` after the user's arguments when they set a language: clang applies ``-x`` to
+    every later input, and libc, compiler-rt and crtn.o follow them."""
+    return ["-x", "none"] if any(a == "-x" or (a.startswith("-x") and len(a) > 2) for a in args) else []
+
+
 def link_command(
     sysroot: Sysroot,
     inv: Invocation,
@@ -103,6 +109,7 @@ def link_command(
         str(lib / "crti.o"),
         *(str(p) for p in extra_inputs or ()),
         *inv.args,
+        *_reset_language(inv.args),
         f"-L{lib}",
         "-Wl,--start-group",
         "-lc",

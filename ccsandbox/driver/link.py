@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
+import sys
 import tempfile
 import time
 from dataclasses import dataclass
@@ -26,8 +28,11 @@ from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
+from .startup import STARTUP_SYMBOLS, check_startup, check_startup_symbols, trace_flags
 
 MANIFEST_FORMAT = "cc-sandbox-link"
+#: What lld's -y prints for the start-up symbols (taken out of the link's output).
+TRACE_LINE = re.compile(rf"^.*: (?:\w+ )*(?:definition of|reference to) (?:{'|'.join(STARTUP_SYMBOLS)})$")
 MANIFEST_VERSION = 1
 
 __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
@@ -41,6 +46,7 @@ class LinkResult:
     facts: Path | None  # written by the pass inside the link, when the plugin is built
     seconds: float
     notes: tuple[str, ...] = ()  # things the user should know (exec blocked, allow-all, ...)
+    allow_all: bool = False  # built with --unresolved allow-all: the filter allows every syscall
     kind: str = "sandboxed"  # sandboxed | unsandboxed (--no-sandbox) | probe
 
 
@@ -173,10 +179,18 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         command = link_command(sysroot, inv, staged, keep_module=True, plugin=plugin, extra_inputs=extra)
         if phases and any(i.endswith((".c", ".i")) for i in inv.inputs):  # compiled in this command too
             command.insert(1, f"-fpass-plugin={plugin}")
-        code = subprocess.call(command, env=env)
-        if code != 0:
-            return code
+        traced = options.sandbox
+        done = subprocess.run(
+            [*command, *trace_flags()] if traced else command, env=env, stdout=subprocess.PIPE, text=True
+        )
+        trace = [line for line in done.stdout.splitlines() if traced and TRACE_LINE.match(line)]
+        sys.stdout.write("".join(f"{line}\n" for line in done.stdout.splitlines() if line not in trace))
+        if done.returncode != 0:
+            return done.returncode
         natives = _check_staged(sysroot, staged, output)
+        if options.sandbox:
+            check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
+            check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         if phases:
@@ -198,5 +212,6 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         facts=facts,
         seconds=seconds,
         notes=tuple(notes),
+        allow_all=bool(document and document.get("allow_all")),
         kind="sandboxed" if options.sandbox else "unsandboxed",
     )

@@ -42,6 +42,7 @@ def _log_link(result: LinkResult) -> None:
         "kind": result.kind,
         "module": None if result.module is None else str(result.module),
         "seconds": round(result.seconds, 3),
+        "allow_all": result.allow_all,
     }
     with open(log, "a") as stream:
         stream.write(json.dumps(entry) + "\n")
@@ -74,13 +75,48 @@ def _keep_phase_points(inv: Invocation) -> list[str]:
     return [f"-fpass-plugin={plugin}"]
 
 
+def expand_response_files(argv: list[str], depth: int = 0) -> list[str]:
+    """Replace each ``@FILE`` by the arguments it holds, as clang would, so that no option
+    inside one escapes the driver's checks (clang then gets the same arguments, expanded)."""
+    if not any(a.startswith("@") for a in argv):
+        return argv
+    import shlex
+
+    out: list[str] = []
+    for arg in argv:
+        if arg.startswith("@") and os.path.isfile(arg[1:]) and depth < 8:
+            with open(arg[1:]) as stream:
+                out += expand_response_files(shlex.split(stream.read()), depth + 1)
+        else:
+            out.append(arg)
+    return out
+
+
 def run(argv: list[str]) -> int:
     """Run one compiler command line; returns the exit code. Raises CcSandboxError."""
     check_llvm_override()
-    inv = classify(argv)
+    inv = classify(expand_response_files(argv))
+    if inv.assembly and inv.mode is Mode.COMPILE:
+        from .assembly import compile_assembly
+
+        code = compile_assembly(_compile_tools(), inv)
+        if code is not None:
+            return code
     if inv.mode is not Mode.LINK:
         command = compile_command(_compile_tools(), inv) + _keep_phase_points(inv)
         os.execv(command[0], command)
+    if inv.assembly:
+        import tempfile
+
+        from .assembly import replace_assembly_inputs
+
+        with tempfile.TemporaryDirectory(prefix="cc-sandbox-asm.") as tmp:
+            replaced = replace_assembly_inputs(_compile_tools(), inv, tmp)
+            return replaced if isinstance(replaced, int) else _link(replaced)
+    return _link(inv)
+
+
+def _link(inv: Invocation) -> int:
     from ..sysroot import load_sysroot  # deferred: compiles (most calls) need none of this
     from .link import run_link
 

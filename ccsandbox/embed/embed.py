@@ -15,17 +15,20 @@ from .. import __version__
 from ..analysis.analyze import Analysis, analyze
 from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
+from ..analysis.policy import Policy
 from ..analysis.report import build_policy
+from ..driver.startup import check_fini_array
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
 from ..syscalls import SYSCALL_NAMES
 from .enforce import enforce
-from .options import PolicyOptions
+from .instructions import check_syscall_instructions
+from .options import ENV, PolicyOptions
 from .phases import analyze_phases, check_not_in_handlers, marker_transitions
 from .section import write_filters, write_metadata
 
-__all__ = ["analyse_and_embed"]
+__all__ = ["analyse_and_embed", "unresolved_refusal"]
 
 
 def _sha256(path: Path) -> str:
@@ -34,6 +37,22 @@ def _sha256(path: Path) -> str:
         for block in iter(lambda: stream.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
+
+
+def unresolved_refusal(policy: Policy, program: str) -> str:
+    """The one line that fails a link whose policy would allow everything (fail closed)."""
+    first = policy.unresolved[0]
+    more = (
+        f" (and {len(policy.unresolved) - 1} more; see `cc-sandbox analyze {program}.bc`)"
+        if len(policy.unresolved) > 1
+        else ""
+    )
+    return (
+        f"{program}: a syscall number the analysis cannot know, in {first.function}: {first.reason}{more}; "
+        "make the number a constant (e.g. syscall(SYS_x) or a switch over SYS_ constants), or accept a "
+        "filter that allows every syscall with --unresolved allow-all (make/build, or "
+        f"{ENV}='--unresolved allow-all')"
+    )
 
 
 def _facts_of_module(module: Path) -> Facts:
@@ -102,14 +121,20 @@ def analyse_and_embed(
         if options.sandbox:
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
+    if options.sandbox:
+        check_syscall_instructions(staged, parsed, natives, program)
+        check_fini_array(staged, set(parsed.dtors), program)
     document = {**policy.to_json(), "constraints": constraints.to_json()}
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     notes = []
     if policy.allow_all:
+        if options.sandbox and options.unresolved != "allow-all":
+            raise LinkError(unresolved_refusal(policy, program))
         notes.append(
-            f"{program}: {len(policy.unresolved)} syscall site(s) with unknown numbers; its policy "
-            "allows every syscall (see `cc-sandbox analyze`)"
+            f"{program}: ALLOW-ALL: {len(policy.unresolved)} syscall site(s) with unknown numbers "
+            f"(first: {policy.unresolved[0].function}: {policy.unresolved[0].reason}); "
+            + ("ITS FILTER ALLOWS EVERY SYSCALL" if options.sandbox else "its policy allows every syscall")
         )
     if options.sandbox:
         enforcement = enforce(policy, options, program, phase_sets, constraints)
@@ -123,6 +148,9 @@ def analyse_and_embed(
                 "program": program,
                 "module_sha256": _sha256(module),
                 **enforcement.info,
+                **(
+                    {"unresolved": [f"{u.function}: {u.reason}" for u in policy.unresolved]} if policy.allow_all else {}
+                ),
             },
         )
         document["enforcement"] = enforcement.info

@@ -26,6 +26,9 @@ ENV = "CC_SANDBOX_OPTIONS"
 ACTIONS = ("kill", "trap", "errno", "log")
 EXEC_MODES = ("block", "inherit")
 ERRNO_NUMBERS = {"EPERM": 1, "EACCES": 13, "ENOSYS": 38}
+#: refuse (default): a link with a syscall site whose number stays unknown fails, naming the site;
+#: allow-all: the user accepts a filter that allows every syscall (said in capitals everywhere).
+UNRESOLVED_MODES = ("refuse", "allow-all")
 
 __all__ = [
     "ACTIONS",
@@ -33,6 +36,7 @@ __all__ = [
     "ERRNO_NUMBERS",
     "EXEC_MODES",
     "SPECS",
+    "UNRESOLVED_MODES",
     "OptionSpec",
     "PolicyOptions",
     "options_from_env",
@@ -48,6 +52,7 @@ class PolicyOptions:
     deny: tuple[str, ...] = ()  # syscalls removed from the analysed set (negative controls)
     exec_mode: str = "block"  # block: execve/execveat fail with EPERM; inherit: allowed
     exec_allow: tuple[str, ...] = field(default=())  # policies of programs it may exec (implies inherit)
+    unresolved: str = "refuse"  # refuse | allow-all: what a syscall number the analysis cannot know does
     phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
     phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
 
@@ -154,6 +159,15 @@ SPECS: tuple[OptionSpec, ...] = (
         metavar="POLICY",
         help="Policy JSON, or trace JSON from `cc-sandbox trace`, of a program it may exec: added "
         "to the filter. Implies --exec inherit. Repeatable.",
+    ),
+    OptionSpec(
+        "--unresolved",
+        "unresolved",
+        "choice",
+        choices=UNRESOLVED_MODES,
+        help="A syscall site whose number the analysis cannot know: fail the link naming the site "
+        "(refuse, default), or build a filter that allows every syscall (allow-all, said in capitals "
+        "by the build and inspect).",
     ),
     OptionSpec(
         "--phase-entry",

@@ -18,8 +18,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-# The single switch between the stand-in and the real phase analysis (see phases_stub.py).
-from ..analysis.phases_stub import PhaseAnalysis, Transition, analyze_phases
+from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
 from ..errors import LinkError
 from ..facts.schema import Facts
 from ..tools import find_llvm_tool

@@ -17,7 +17,9 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import ModuleError
+from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 from .irargs import syscall_args_entries
+from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
     Layout,
@@ -30,8 +32,15 @@ from .irtext import (
     unescape,
 )
 
-FORMAT_VERSION = 1
-_SYSCALL_ASM = re.compile(r"(^|[^A-Za-z0-9_.])syscall($|[^A-Za-z0-9_])")
+FORMAT_VERSION = 2
+_ASM_PARTS = re.compile(
+    r'\basm (?:sideeffect )?(?:alignstack )?(inteldialect )?(?:unwind )?"((?:[^"\\]|\\.)*)", "((?:[^"\\]|\\.)*)"\('
+)
+_FIXED_ADDRESS = re.compile(r"^(?:(?:tail|musttail|notail) )?call [^(]*?inttoptr \(i64 (-?\d+) to ptr\)\(")
+#: The vsyscall page: the kernel emulates calls to these fixed addresses as these syscalls (and
+#: checks them against seccomp under those numbers): gettimeofday, time, getcpu.
+VSYSCALL_PAGE = {0xFFFFFFFFFF600000: 96, 0xFFFFFFFFFF600400: 201, 0xFFFFFFFFFF600800: 309}
+MAX_COMBINATIONS = 16
 _DEFINE_NAME = re.compile(GLOBAL_REF.pattern + r"\(")
 _DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
 _INT_CASTS = ("zext", "sext", "trunc")
@@ -56,6 +65,20 @@ class _Function:
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
     syscall_args: set[str] = field(default_factory=set)  # entries as canonical JSON text
+    blocks: list[list[int]] = field(default_factory=list)
+    sites: list[_Site] = field(default_factory=list)
+    block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
+
+
+@dataclass
+class _Site:
+    """One site in order: its block and what the instruction contributed (one kind only)."""
+
+    block: int
+    calls: frozenset[tuple[str, tuple[tuple[int, Any], ...]]] = frozenset()
+    indirect: tuple[str, str] | None = None
+    syscalls: frozenset[Any] = frozenset()
+    inlined: tuple[str, ...] = ()
 
 
 def _name(token: str) -> str:
@@ -69,6 +92,7 @@ class _Module:
         self.lines = text.splitlines()
         self.functions = {name: _Function(name, linkage, type_, decl) for name, linkage, type_, decl in functions}
         self.metadata = MetadataTable(self.lines)
+        self.debug = DebugLocations(self.lines)
         self.layout = Layout(self.lines)
         self.globals: dict[str, str] = {}  # global variable -> its definition line
         self.aliases: dict[str, str] = {}  # alias -> aliasee
@@ -124,6 +148,7 @@ class _Collector:
         self.global_refs: dict[str, set[str]] = defaultdict(set)
         self.global_fields: dict[str, set[str]] = defaultdict(set)
         self.passed_to: dict[str, set[tuple[str, int]]] = defaultdict(set)
+        self.inline_asm: list[str] = []  # texts of every inline asm, for names they mention
 
     # -- values ---------------------------------------------------------------------------------
     def value_facts(self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0) -> None:
@@ -162,47 +187,106 @@ class _Collector:
             match = _DEF.match(line)
             if match:
                 defs[match[1]] = match[2]
-        for line in fn.body:
-            stripped = line.strip()
-            if not stripped or stripped.startswith((";", "#dbg_")) or re.match(r"^[-\w.$]+:", stripped):
-                continue  # labels, comments, debug records (metadata, not uses)
-            instr = stripped.split(" = ", 1)[1] if _DEF.match(line) else stripped
-            callee = callee_of_call(instr)
-            self._uses(fn, instr, callee)
-            if callee is not None:
-                self._call(fn, defs, instr)
-                self._passed(instr)
+        blocks = split_blocks(fn.body)
+        for number, block in enumerate(blocks):
+            for stripped in block.lines:
+                if stripped.startswith("#dbg_"):
+                    continue  # debug records (metadata, not uses)
+                chain = self.m.debug.inlined_chain(stripped) if "!dbg " in stripped else []
+                if chain:
+                    fn.block_inlined.setdefault(number, {}).setdefault(tuple(chain), len(fn.sites))
+                instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
+                callee = callee_of_call(instr)
+                self._uses(fn, instr, callee)
+                if callee is not None:
+                    self._call(fn, defs, instr)
+                    self._site(fn, defs, instr, number)
+                    self._passed(instr)
+        succ = successors(blocks)
+        fn.block_inlined = _starts(fn.block_inlined, succ)
+        if fn.sites or fn.block_inlined:
+            fn.blocks = succ
+
+    def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
+        """Record the call as a site in order, with what it alone contributes."""
+        one = _Function(fn.name, fn.linkage, fn.type, fn.declaration, params=fn.params)
+        self._call(one, defs, instr)
+        site = _Site(block, inlined=tuple(self.m.debug.inlined_chain(instr)))
+        if one.calls:
+            site.calls = frozenset(one.calls)  # a choice of constants at an argument: several
+        elif one.indirect:
+            site.indirect = next(iter(one.indirect))
+        elif one.syscalls:
+            site.syscalls = frozenset(one.syscalls)
+        else:
+            return
+        fn.sites.append(site)
+
+    def _inline_asm(self, fn: _Function, defs: dict[str, str], instr: str, args: list[tuple[str, str]]) -> None:
+        """Syscall sites of one inline asm call; the number operand is found by its constraint."""
+        match = _ASM_PARTS.search(instr)
+        if match is None:
+            return
+        text = unescape(match[2])
+        self.inline_asm.append(text)
+        if asm_makes_calls(text):
+            fn.indirect.add(("void (...)", ""))
+        arg_of, rax, tied = constraint_operands(unescape(match[3]))
+
+        def value_of(k: int) -> int:
+            return (arg_of[k] if arg_of[k] >= 0 else tied[k]) if k < len(arg_of) else -1
+
+        bound = [k for k in range(len(rax)) if rax[k] and arg_of[k] >= 0]
+        if len(bound) == 1:
+            entry = RaxState("operand", bound[0])
+        else:
+            entry = RaxState(reason="asm-rax-operands" if bound else "asm-no-rax-operand")
+        sites = scan_asm(text, True, entry, lambda k: k < len(rax) and rax[k])
+        if any(not site.int80 for site in sites):
+            strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
+            fn.syscall_args.update(syscall_args_entries(match[2], instr, args, defs, fn.params, strip))
+        for site in sites:
+            state = RaxState(reason="asm-intel-syntax") if match[1] else site.state
+            if site.int80:
+                fn.syscalls.add("?int80")
+            elif state.kind == "const":
+                fn.syscalls.add(state.value)
+            elif state.kind == "operand" and 0 <= value_of(state.value) < len(args):
+                self.value_facts(fn, defs, args[value_of(state.value)][1], fn.syscalls)
+            else:
+                fn.syscalls.add("?" + ("asm-rax" if state.kind == "operand" else state.reason))
 
     def _call(self, fn: _Function, defs: dict[str, str], instr: str) -> None:
+        fixed = _FIXED_ADDRESS.match(instr)
+        if fixed is not None:  # a call to a fixed address, e.g. the vsyscall page
+            nr = VSYSCALL_PAGE.get(int(fixed[1]) & (1 << 64) - 1)
+            if nr is not None:
+                fn.syscalls.add(nr)
+            return
         call = parse_call(instr)
         if call.asm is not None:
-            asm = unescape(call.asm)
-            if _SYSCALL_ASM.search(asm):
-                if not call.args:
-                    fn.syscalls.add("?no-operand")
-                else:
-                    self.value_facts(fn, defs, call.args[0][1], fn.syscalls)
-                strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
-                fn.syscall_args.update(syscall_args_entries(call.asm, instr, call.args, defs, fn.params, strip))
-            elif "int $$0x80" in asm or "int $0x80" in asm or "sysenter" in asm:
-                fn.syscalls.add("?int80")
+            self._inline_asm(fn, defs, instr, call.args)
             return
         if call.callee.startswith("@"):
             target = self.m.resolve(_name(call.callee[1:]))
             if target.startswith("llvm.") or target not in self.m.functions:
                 return
-            args: list[tuple[int, int | str]] = []
+            # constants or parameters, through phi/select: one fact per combination (at most 16)
+            expanded: list[tuple[tuple[int, int | str], ...]] = [()]
+            combinations = 1
             for index, (type_, value) in enumerate(call.args):
                 if not re.fullmatch(r"i\d+", type_):
                     continue
-                stripped = self._strip_casts(defs, value)
-                if re.fullmatch(r"-?\d+", stripped):
-                    args.append((index, int(stripped)))
-                elif stripped in ("true", "false"):
-                    args.append((index, -1 if stripped == "true" else 0))
-                elif stripped in fn.params:
-                    args.append((index, f"p{fn.params.index(stripped)}"))
-            fn.calls.add((target, tuple(args)))
+                values: set[Any] = set()
+                self.value_facts(fn, defs, value, values)
+                if not values or any(isinstance(v, str) and not v.startswith("p") for v in values):
+                    continue
+                if len(values) > 1 and combinations * len(values) > MAX_COMBINATIONS:
+                    continue
+                combinations *= len(values)
+                expanded = [(*partial, (index, v)) for partial in expanded for v in values]
+            for args in expanded:
+                fn.calls.add((target, args))
             return
         field_ = ""
         loaded = defs.get(call.callee, "")
@@ -287,9 +371,23 @@ class _Collector:
         found = re.findall(r"\{ i32 -?\d+, ptr @([-\w.$]+|\"[^\"]*\")", definition)
         return [self.m.resolve(_name(f)) for f in found]
 
+    def module_asm_syscalls(self) -> set[Any]:
+        """Syscall sites in file-scope asm: added to the function label they follow, and returned
+        when they follow none."""
+        loose: set[Any] = set()
+        text = "\n".join(self.m.module_asm)
+        for site in scan_asm(text, False, RaxState(), labels=set(self.m.functions)):
+            state = site.state
+            value: Any = "?int80" if site.int80 else state.value if state.kind == "const" else "?" + state.reason
+            if site.function:
+                self.m.functions[site.function].syscalls.add(value)
+            else:
+                loose.add(value)
+        return loose
+
     def module_asm_refs(self) -> list[str]:
         tokens: set[str] = set()
-        for line in "\n".join(self.m.module_asm).split("\n"):
+        for line in "\n".join([*self.m.module_asm, *self.inline_asm]).split("\n"):
             for statement in line.split(";"):
                 statement = statement.split("#")[0].strip()
                 if statement.endswith(":"):
@@ -304,7 +402,44 @@ class _Collector:
         return [name for name in self.m.functions if name in tokens]
 
 
-def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[tuple[str, int]]) -> dict[str, Any]:
+def _value_order(value: Any) -> tuple[int, Any]:
+    """The pass's order of values: constants, then parameters, then unknowns."""
+    if isinstance(value, int):
+        return (0, value)
+    return (1, int(value[1:])) if value.startswith("p") else (2, value)
+
+
+def _starts(
+    block_inlined: dict[int, dict[tuple[str, ...], int]], succ: list[list[int]]
+) -> dict[int, dict[tuple[str, ...], int]]:
+    """Keep a chain only where its code can start: in the entry block, or in a block with a
+    predecessor that has none of it (as passes/lib/OrderFacts.cpp)."""
+    preds: dict[int, set[int]] = defaultdict(set)
+    for block, targets in enumerate(succ):
+        for target in targets:
+            preds[target].add(block)
+    starts: dict[int, dict[tuple[str, ...], int]] = {}
+    for block, chains in block_inlined.items():
+        for chain, first in chains.items():
+            if block == 0 or any(chain not in block_inlined.get(p, {}) for p in preds[block]):
+                starts.setdefault(block, {})[chain] = first
+    return starts
+
+
+def _chain_table(functions: list[_Function]) -> dict[tuple[str, ...], int]:
+    """Every inlined-at chain of the module, sorted, -> its index in ``inlined_chains``."""
+    chains = {c for fn in functions for cs in fn.block_inlined.values() for c in cs}
+    chains |= {site.inlined for fn in functions for site in fn.sites if site.inlined}
+    return {chain: n for n, chain in enumerate(sorted(chains))}
+
+
+def _function_json(
+    fn: _Function,
+    taken: bool,
+    untracked: bool,
+    passed_to: set[tuple[str, int]],
+    chains: dict[tuple[str, ...], int],
+) -> dict[str, Any]:
     out: dict[str, Any] = {"name": fn.name, "linkage": fn.linkage, "type": fn.type}
     if fn.declaration:
         out["declaration"] = True
@@ -326,7 +461,39 @@ def _function_json(fn: _Function, taken: bool, untracked: bool, passed_to: set[t
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
+    if fn.blocks:
+        out.update(_order_json(fn, out, chains))
     return out
+
+
+def _order_json(fn: _Function, out: dict[str, Any], chains: dict[tuple[str, ...], int]) -> dict[str, Any]:
+    """``blocks``, ``sites`` (referring to the lists in ``out`` by index) and ``inlined``."""
+    calls = {
+        (c["callee"], tuple((int(i), v) for i, v in c.get("args", {}).items())): n
+        for n, c in enumerate(out.get("calls", []))
+    }
+    indirect = {(i["type"], i.get("field", "")): n for n, i in enumerate(out.get("indirect_calls", []))}
+    values = {v: n for n, v in enumerate(out.get("syscalls", []))}
+    sites: list[list[Any]] = []
+    for site in fn.sites:
+        if site.calls:
+            sites.append([site.block, "c", *sorted(calls[c] for c in site.calls)])
+        elif site.indirect is not None:
+            sites.append([site.block, "i", indirect[site.indirect]])
+        else:
+            sites.append([site.block, "s", *sorted(values[v] for v in site.syscalls)])
+    order: dict[str, Any] = {"blocks": fn.blocks}
+    if fn.block_inlined:
+        order["block_inlined"] = {
+            str(b): sorted([chains[c], first] for c, first in fn.block_inlined[b].items())
+            for b in sorted(fn.block_inlined)
+        }
+    if sites:
+        order["sites"] = sites
+    inlined = {str(n): chains[site.inlined] for n, site in enumerate(fn.sites) if site.inlined}
+    if inlined:
+        order["inlined"] = inlined
+    return order
 
 
 def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool]]) -> dict[str, Any]:
@@ -339,6 +506,8 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
     for fn in module.functions.values():
         collector.field_stores(fn)
     collector.collect_globals()
+    chains = _chain_table(list(module.functions.values()))
+    module_asm_syscalls = collector.module_asm_syscalls()
     return {
         "format": "cc-sandbox-facts",
         "version": FORMAT_VERSION,
@@ -347,11 +516,19 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "ctors": collector.ctors("llvm.global_ctors"),
         "dtors": collector.ctors("llvm.global_dtors"),
         "module_asm_refs": collector.module_asm_refs(),
+        **({"debug_info": True} if module.debug.has_debug_info else {}),
+        **({"module_asm_calls_pointers": True} if asm_makes_calls("\n".join(module.module_asm), True) else {}),
+        **({"module_asm_syscalls": sorted(module_asm_syscalls, key=_value_order)} if module_asm_syscalls else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
+        **({"inlined_chains": [list(c) for c in chains]} if chains else {}),
         "functions": [
             _function_json(
-                fn, fn.name in collector.address_taken, fn.name in collector.untracked, collector.passed_to[fn.name]
+                fn,
+                fn.name in collector.address_taken,
+                fn.name in collector.untracked,
+                collector.passed_to[fn.name],
+                chains,
             )
             for fn in module.functions.values()
         ],

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
-from ..errors import FactsFormatError
+from ..errors import FactsFormatError, FactsVersionError
 
 FORMAT = "cc-sandbox-facts"
-SUPPORTED_VERSIONS = (1,)
+SUPPORTED_VERSIONS = (2,)
 
 #: A value as the pass saw it: a constant (int), the caller's N-th parameter ("p<N>"), or
 #: unknown ("?<reason>").
@@ -27,6 +28,7 @@ __all__ = [
     "Facts",
     "FunctionFacts",
     "IndirectSite",
+    "Site",
     "canonical_facts",
     "parse_facts",
     "read_facts",
@@ -45,6 +47,22 @@ class IndirectSite:
     field: str | None = None  # "struct+offset" the pointer was loaded from (struct-path TBAA)
 
 
+class Site(NamedTuple):
+    """One call, indirect call or syscall site, in block and instruction order (version 2).
+
+    ``kind`` is ``"c"`` (``refs`` index the function's ``calls``: a choice of constants at an
+    argument gives one call each, all to the same callee), ``"i"`` (its
+    ``indirect_calls``) or ``"s"`` (``refs`` index its ``syscalls``: phi/select give several).
+    ``inlined`` names the source functions LTO inlined the site out of, innermost first.
+    A named tuple rather than a dataclass: redis has ~30k sites, and loading must stay fast.
+    """
+
+    block: int
+    kind: str
+    refs: tuple[int, ...]
+    inlined: tuple[str, ...] = ()
+
+
 @dataclass(frozen=True)
 class FunctionFacts:
     name: str
@@ -60,6 +78,58 @@ class FunctionFacts:
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
     #: syscall sites with their arguments: {"nr": value, "args": {"i": atom or [atoms]}} (additive)
     syscall_args: tuple[dict[str, Any], ...] = ()
+    order: Order = field(default_factory=lambda: Order({}, []), compare=False, repr=False)
+
+    @property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        """Successors of each basic block (0 is the entry)."""
+        return self.order.blocks
+
+    @property
+    def sites(self) -> tuple[Site, ...]:
+        """Sites in block and instruction order."""
+        return self.order.sites
+
+    @property
+    def block_inlined(self) -> dict[int, tuple[tuple[tuple[str, ...], int], ...]]:
+        """Block -> (inlined-at chain, index of the first site not before the chain's code)."""
+        return self.order.block_inlined
+
+
+class Order:
+    """A function's order facts (version 2), decoded on first use: only the phase analysis
+    needs them, and decoding redis' ~30k sites and ~70k blocks would double every load."""
+
+    def __init__(self, raw: dict[str, Any], chains: list[tuple[str, ...]]) -> None:
+        self._raw = raw
+        self._chains = chains
+
+    def _malformed(self, err: Exception) -> FactsFormatError:
+        return FactsFormatError(f"the order facts of {self._raw.get('name')} are malformed: {type(err).__name__} {err}")
+
+    @cached_property
+    def blocks(self) -> tuple[tuple[int, ...], ...]:
+        try:
+            return tuple(map(tuple, self._raw.get("blocks", ())))
+        except TypeError as err:
+            raise self._malformed(err) from None
+
+    @cached_property
+    def sites(self) -> tuple[Site, ...]:
+        try:
+            return _sites(self._raw, self._chains)
+        except (IndexError, TypeError, ValueError) as err:
+            raise self._malformed(err) from None
+
+    @cached_property
+    def block_inlined(self) -> dict[int, tuple[tuple[tuple[str, ...], int], ...]]:
+        try:
+            return {
+                int(b): tuple((self._chains[i], int(f)) for i, f in c)
+                for b, c in self._raw.get("block_inlined", {}).items()
+            }
+        except (IndexError, TypeError, ValueError) as err:
+            raise self._malformed(err) from None
 
 
 @dataclass(frozen=True)
@@ -71,8 +141,25 @@ class Facts:
     ctors: tuple[str, ...] = ()
     dtors: tuple[str, ...] = ()
     module_asm_refs: tuple[str, ...] = ()
+    module_asm_syscalls: tuple[Value, ...] = ()  # sites in file-scope asm under no function label
+    module_asm_calls_pointers: bool = False  # file-scope asm calls through a pointer
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
+    inlined_chains: tuple[tuple[str, ...], ...] = ()  # every inlined-at chain of the module
+
+
+def _sites(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> tuple[Site, ...]:
+    inlined = raw.get("inlined", {})
+    counts = (len(raw.get("calls", ())), len(raw.get("indirect_calls", ())), len(raw.get("syscalls", ())))
+    sites = []
+    for n, entry in enumerate(raw.get("sites", ())):
+        kind, refs = entry[1], tuple(entry[2:])
+        if not refs or min(refs) < 0 or max(refs) >= counts["cis".index(kind)]:  # non-ints: TypeError
+            raise ValueError(f"site {n} of {raw['name']} refers to no {kind!r} fact")
+        chain = inlined.get(str(n)) if inlined else None
+        sites.append(Site(entry[0], kind, refs, chains[chain] if chain is not None else ()))
+    return tuple(sites)
 
 
 def _value(raw: Any, where: str) -> Value:
@@ -92,7 +179,7 @@ def _syscall_args(raw: Any, where: str) -> list[dict[str, Any]]:
     return out
 
 
-def _function(raw: dict[str, Any]) -> FunctionFacts:
+def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFacts:
     name = raw["name"]
     return FunctionFacts(
         name=name,
@@ -110,6 +197,7 @@ def _function(raw: dict[str, Any]) -> FunctionFacts:
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
         syscall_args=tuple(_syscall_args(raw.get("syscall_args", []), name)),
+        order=Order(raw, chains),
     )
 
 
@@ -125,12 +213,13 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
         raise FactsFormatError(f"{source} is not a cc-sandbox facts file")
     version = obj.get("version")
     if version not in SUPPORTED_VERSIONS:
-        raise FactsFormatError(
+        raise FactsVersionError(
             f"{source} has facts format version {version}; this cc-sandbox reads version(s) "
             f"{', '.join(map(str, SUPPORTED_VERSIONS))}: regenerate it with this cc-sandbox"
         )
     try:
-        functions = {f["name"]: _function(f) for f in obj["functions"]}
+        chains = [tuple(c) for c in obj.get("inlined_chains", ())]
+        functions = {f["name"]: _function(f, chains) for f in obj["functions"]}
         return Facts(
             version=version,
             producer=str(obj.get("producer", "")),
@@ -139,10 +228,14 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             ctors=tuple(obj.get("ctors", [])),
             dtors=tuple(obj.get("dtors", [])),
             module_asm_refs=tuple(obj.get("module_asm_refs", [])),
+            module_asm_syscalls=tuple(_value(v, "module asm") for v in obj.get("module_asm_syscalls", [])),
+            module_asm_calls_pointers=bool(obj.get("module_asm_calls_pointers", False)),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
+            debug_info=bool(obj.get("debug_info", False)),
+            inlined_chains=tuple(chains),
         )
-    except (KeyError, TypeError, ValueError, AttributeError) as err:
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:
         raise FactsFormatError(f"{source} is malformed: {type(err).__name__} {err}") from None
 
 
@@ -166,6 +259,13 @@ def canonical_facts(obj: dict[str, Any]) -> dict[str, Any]:
 
     functions = {}
     for fn in obj["functions"]:
-        functions[fn["name"]] = {k: ordered(v) if isinstance(v, list) else v for k, v in fn.items()}
+        functions[fn["name"]] = {
+            k: ordered(v) if isinstance(v, list) and k not in ("blocks", "sites") else v for k, v in fn.items()
+        }
+        if "sites" in fn:  # refer to facts by content, not by the index in a list whose order may differ
+            lists = {"c": fn.get("calls", []), "i": fn.get("indirect_calls", []), "s": fn.get("syscalls", [])}
+            functions[fn["name"]]["sites"] = [
+                [block, kind, ordered([lists[kind][r] for r in refs])] for block, kind, *refs in fn["sites"]
+            ]
     rest = {k: v for k, v in obj.items() if k not in ("functions", "producer")}
     return {**rest, "functions": functions}

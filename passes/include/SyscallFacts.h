@@ -14,7 +14,10 @@
 
 #include "llvm/ADT/MapVector.h"
 #include "llvm/IR/InstrTypes.h"
+#include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/IR/Instructions.h"
 #include "llvm/IR/PassManager.h"
+#include "llvm/Support/JSON.h"
 #include "llvm/Support/raw_ostream.h"
 
 #include <map>
@@ -24,7 +27,7 @@
 
 namespace ccsandbox {
 
-constexpr int FactsVersion = 1;
+constexpr int FactsVersion = 2;
 
 /// A value as far as the analysis can tell without data flow: a constant, the caller's
 /// N-th parameter, or unknown (with a short reason).
@@ -56,6 +59,16 @@ struct SyscallArgsFact {
   bool operator<(const SyscallArgsFact &O) const;
 };
 
+/// One call, indirect call or syscall site, in block and instruction order (OrderFacts.cpp).
+struct SiteFact {
+  unsigned Block = 0;
+  enum Kind { Call, Indirect, Syscall } K = Call;
+  std::set<CallFact> Direct;              // Call (a choice of constants at an argument: several)
+  IndirectCallFact Through;               // Indirect
+  std::set<ValueFact> Values;             // Syscall (phi/select: several)
+  std::vector<std::string> Inlined;       // inlined-at chain from debug info, innermost first
+};
+
 struct FunctionFacts {
   std::string Name;
   std::string Linkage;
@@ -70,6 +83,10 @@ struct FunctionFacts {
   std::set<std::string> Refs;                       // functions whose address this code takes
   std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
+  std::vector<std::vector<unsigned>> Blocks;  // order facts: successors of each block (sorted)
+  std::vector<SiteFact> Sites;                // order facts: the sites, in block/instruction order
+  // block -> inlined-at chain in it -> index of the first site not before the chain's first instruction
+  std::map<unsigned, std::map<std::vector<std::string>, unsigned>> BlockInlined;
 };
 
 struct ModuleFacts {
@@ -78,6 +95,9 @@ struct ModuleFacts {
   std::map<std::string, std::set<std::string>> GlobalRefs;     // global -> functions
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
+  bool DebugInfo = false;   // the module has debug compile units (inlined-at chains are known)
+  std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
+  bool ModuleAsmCallsPointers = false;     // file-scope asm calls or jumps through a pointer
 };
 
 /// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
@@ -95,6 +115,20 @@ private:
 
 /// Serialise facts as the versioned JSON format (deterministic order).
 void writeFactsJson(const ModuleFacts &Facts, llvm::raw_ostream &OS);
+
+/// Order facts (OrderFacts.cpp): the block graph of F and its sites in order. `Classify` states
+/// what one call instruction contributes (the same rules as the per-function facts), so that a
+/// site and the facts it produced can never disagree.
+void collectOrderFacts(llvm::Function &F, FunctionFacts &FF,
+                       llvm::function_ref<void(llvm::CallBase &, FunctionFacts &)> Classify);
+
+/// Inlined-at chains of the whole module, sorted, each with its index in "inlined_chains".
+using ChainIndex = std::map<std::vector<std::string>, int64_t>;
+ChainIndex inlinedChains(const ModuleFacts &Facts);
+
+/// Write FF's order facts ("blocks", "block_inlined", "sites", "inlined") into the function
+/// object being written; chains are written as indexes into `Chains`.
+void writeOrderFacts(llvm::json::OStream &J, const FunctionFacts &FF, const ChainIndex &Chains);
 
 /// Writes the facts of the module to $CC_SANDBOX_FACTS_OUT (or stdout for "-").
 class SyscallFactsPrinter : public llvm::PassInfoMixin<SyscallFactsPrinter> {

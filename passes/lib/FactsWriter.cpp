@@ -1,7 +1,7 @@
 //===- FactsWriter.cpp - serialise ModuleFacts as versioned JSON ----------===//
 //
 // FILE: lib/FactsWriter.cpp
-// DESCRIPTION: The "cc-sandbox-facts" JSON format, version 1 (passes/FORMAT.md). Empty lists
+// DESCRIPTION: The "cc-sandbox-facts" JSON format, version 2 (passes/FORMAT.md). Empty lists
 //   are omitted; every list is sorted, so output is deterministic and diffs cleanly.
 //
 //===----------------------------------------------------------------------===//
@@ -34,7 +34,7 @@ void arrayIfAny(json::OStream &J, StringRef Key, const Container &C, Fn Each) {
   });
 }
 
-void writeFunction(json::OStream &J, const FunctionFacts &F) {
+void writeFunction(json::OStream &J, const FunctionFacts &F, const ChainIndex &Chains) {
   J.object([&] {
     J.attribute("name", F.Name);
     J.attribute("linkage", F.Linkage);
@@ -91,6 +91,7 @@ void writeFunction(json::OStream &J, const FunctionFacts &F) {
         J.value(P.second);
       });
     });
+    writeOrderFacts(J, F, Chains);
   });
 }
 
@@ -119,11 +120,25 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
         for (const std::string &N : *List)
           J.value(N);
       });
+    if (Facts.DebugInfo)
+      J.attribute("debug_info", true);
+    if (Facts.ModuleAsmCallsPointers)
+      J.attribute("module_asm_calls_pointers", true);
+    arrayIfAny(J, "module_asm_syscalls", Facts.ModuleAsmSyscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);
+    ChainIndex Chains = inlinedChains(Facts);
+    if (!Chains.empty())
+      J.attributeArray("inlined_chains", [&] {
+        for (const auto &[Chain, Index] : Chains)
+          J.array([&] {
+            for (const std::string &N : Chain)
+              J.value(N);
+          });
+      });
     J.attributeArray("functions", [&] {
       for (const FunctionFacts &F : Facts.Functions)
-        writeFunction(J, F);
+        writeFunction(J, F, Chains);
     });
   });
   OS << "\n";

@@ -2,7 +2,7 @@
 # Regenerate the shared fixtures: basic.ll from basic.c, and the golden facts from the plugin.
 set -eu
 cd "$(dirname "$0")/Inputs"
-clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names basic.c -o basic.ll
+clang-19 --target=x86_64-linux-musl -O2 -gline-tables-only -S -emit-llvm -fno-discard-value-names basic.c -o basic.ll
 CC_SANDBOX_FACTS_OUT=basic.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
     -passes=cc-sandbox-facts -disable-output basic.ll
 python3 -m json.tool basic.facts.json > basic.facts.pretty && mv basic.facts.pretty basic.facts.json

@@ -9,9 +9,13 @@ from pathlib import Path
 
 import pytest
 
+from ccsandbox.driver.argv import classify
+from ccsandbox.driver.command import CompileTools, compile_command
 from ccsandbox.facts.extract import run_plugin
-from ccsandbox.facts.schema import parse_facts
+from ccsandbox.facts.llvmlite_extract import extract_facts
+from ccsandbox.facts.schema import canonical_facts, parse_facts
 from ccsandbox.resources import plugin_path, repo_root
+from ccsandbox.sysroot import Sysroot
 
 from .helpers import EXAMPLES, run
 
@@ -65,3 +69,19 @@ def test_the_golden_facts_parse() -> None:
     facts = parse_facts(json.loads((INPUTS / "basic.facts.json").read_text()))
     assert facts.functions["wrapper"].syscalls == ("p0",)
     assert facts.functions["use"].indirect_calls[0].field == "ops+0"
+
+
+ADVERSARIAL = Path(__file__).parent / "programs" / "adversarial"
+
+
+@pytest.mark.parametrize("program", sorted(p.name for p in ADVERSARIAL.glob("*.c")))
+@pytest.mark.parametrize("opt", ["-O0", "-O2"])
+def test_the_reference_extractor_reads_assembly_and_constant_choices_alike(
+    program: str, opt: str, plugin: Path, tmp_path: Path, sysroot: Sysroot
+) -> None:
+    """The asm rules (operand by constraint, spellings, file-scope asm, calls from asm), vsyscall
+    calls and phi/select arguments are implemented twice; both must state the same facts."""
+    module = tmp_path / "m.bc"
+    invocation = classify(["-c", opt, str(ADVERSARIAL / program), "-o", str(module)])
+    assert subprocess.run(compile_command(CompileTools.of(sysroot), invocation)).returncode == 0
+    assert canonical_facts(extract_facts(module)) == canonical_facts(_opt_facts(plugin, module))

@@ -158,3 +158,36 @@ def test_the_filter_installer_is_not_a_root_of_the_policy() -> None:
     result = analyze(parse_facts(obj), MODEL)
     assert "user_ctor" in result.roots and "cc_sandbox_install" not in result.roots
     assert 157 not in result.syscalls.sites and 317 not in result.syscalls.sites
+
+
+def test_int80_sites_add_nothing_because_the_architecture_check_kills_them() -> None:
+    result = analyze(facts(main={"type": "i32 (i32, ptr)", "syscalls": ["?int80"]}), MODEL)
+    assert result.syscalls.unresolved == () and 20 not in result.syscalls.sites
+
+
+def test_file_scope_asm_outside_any_function_is_always_counted() -> None:
+    obj = {**copy.deepcopy(GOLDEN), "module_asm_syscalls": [110, "?asm-rax"]}
+    result = analyze(parse_facts(obj), MODEL)
+    assert result.syscalls.sites[110] == ("module-level asm",)
+    assert "rax is not set" in result.syscalls.unresolved[0].reason
+    assert "always reachable" in explain_chain(result, 110)[0]
+
+
+def test_a_function_whose_address_is_an_asm_operand_is_a_root() -> None:
+    changed = facts(hidden={"type": "void ()", "syscalls": [110], "passed_to": [["asm", 0]]})
+    result = analyze(changed, MODEL)
+    assert "hidden" in result.roots and result.syscalls.sites[110] == ("hidden",)
+
+
+def test_a_variadic_pointer_type_reaches_functions_with_a_matching_fixed_prefix() -> None:
+    changed = facts(
+        main={"type": "i32 (i32, ptr)", "indirect_calls": [{"type": "i64 (i64, ...)"}]},
+        scaled={"type": "i64 (i64, double)", "address_taken": "any", "syscalls": [110]},
+    )
+    assert 110 in analyze(changed, MODEL).syscalls.sites
+
+
+def test_file_scope_asm_calling_through_a_pointer_makes_address_taken_functions_roots() -> None:
+    obj = {**copy.deepcopy(GOLDEN), "module_asm_calls_pointers": True}
+    obj["functions"].append({"name": "target", "linkage": "internal", "type": "void ()", "address_taken": "any"})
+    assert "target" in analyze(parse_facts(obj), MODEL).roots

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ccsandbox.driver.argv import Mode, classify
+from ccsandbox.driver.main import expand_response_files
 from ccsandbox.errors import UnsupportedFlagError
 
 MODES = [
@@ -74,3 +77,57 @@ def test_the_musl_target_itself_is_accepted() -> None:
 def test_refusal_names_the_fix() -> None:
     with pytest.raises(UnsupportedFlagError, match=r"x86_64 only.*drop -m32"):
         classify(["-m32", "a.c"])
+
+
+@pytest.mark.parametrize(
+    ("argv", "words"),
+    [
+        (["-Wl,--wrap=getppid", "a.c"], "--wrap"),
+        (["-Wl,--wrap,getppid", "a.c"], "--wrap"),
+        (["-Xlinker", "--defsym", "-Xlinker", "f=g", "a.c"], "--defsym"),
+        (["-Wl,-e,my_entry", "a.c"], "entry point"),
+        (["-Wl,--entry=my_entry", "a.c"], "entry point"),
+        (["-T", "link.ld", "a.o"], "linker script"),
+        (["-nostartfiles", "a.c"], "start files"),
+        (["-nostdlib", "a.o"], "start files"),
+        (["-fsanitize=address", "-c", "a.c"], "sanitizer"),
+        (["-fopenmp", "-c", "a.c"], "libomp"),
+        (["--coverage", "-c", "a.c"], "profiling runtime"),
+        (["-c", "a.cpp"], "C++"),
+        (["-x", "c++", "-c", "a.c"], "C++"),
+        (["-x", "objective-c", "-c", "a.m"], "compiles C"),
+    ],
+)
+def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], words: str) -> None:
+    with pytest.raises(UnsupportedFlagError, match=words):
+        classify(argv)
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [
+        ["-Wl,-e,_start", "a.c"],
+        ["-Wl,--as-needed,-Map=x.map", "a.c"],
+        ["-E", "start.S"],
+        ["-c", "start.S"],
+        ["-x", "c", "a.txt", "-o", "p"],
+        ["-nostdlib", "-c", "a.c"],
+        ["-fno-sanitize=all", "-fopenmp-simd", "-c", "a.c"],
+    ],
+)
+def test_harmless_spellings_are_accepted(argv: list[str]) -> None:
+    classify(argv)
+
+
+def test_options_inside_a_response_file_are_checked(tmp_path: Path) -> None:
+    rsp = tmp_path / "link.rsp"
+    rsp.write_text("a.o '-Wl,--wrap=getppid'\n")
+    with pytest.raises(UnsupportedFlagError, match="--wrap"):
+        classify(expand_response_files([f"@{rsp}", "-o", "p"]))
+
+
+def test_assembly_inputs_are_found_by_suffix_or_language() -> None:
+    assert classify(["-c", "a.S"]).assembly == (("a.S", True),)
+    assert classify(["-c", "a.s"]).assembly == (("a.s", False),)
+    inv = classify(["-x", "assembler-with-cpp", "a.x", "-x", "none", "b.c", "-o", "p"])
+    assert inv.assembly == (("a.x", True),)

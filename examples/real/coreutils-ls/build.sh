@@ -1,5 +1,6 @@
 #!/bin/sh
 # Build coreutils 9.1 `ls` through cc-sandbox.   Usage: build.sh WORKDIR [TARBALL]
+# -g keeps line tables so that `phasecut --at main:clear_files` finds the call LTO inlined.
 # configure runs under `cc-sandbox build` (its test links use cheap LTO); FORCE_UNSAFE_CONFIGURE
 # lets it run as root. automake's BUILT_SOURCES (generated gnulib headers) are made before
 # src/ls because only `make all` would make them otherwise.
@@ -9,7 +10,7 @@ src=$(fetch_source coreutils 9.1 "$work" "${2:-}")
 cd "$src"
 if [ ! -f Makefile ]; then
     step "configuring coreutils with cc-sandbox (a few minutes)"
-    FORCE_UNSAFE_CONFIGURE=1 $CC_SANDBOX build -- ./configure -C CFLAGS=-O2 --disable-nls --without-selinux \
+    FORCE_UNSAFE_CONFIGURE=1 $CC_SANDBOX build -- ./configure -C CFLAGS="-g -O2" --disable-nls --without-selinux \
         --without-libgmp --without-openssl --disable-acl --disable-xattr --disable-libcap >"$work/ls-configure.log" 2>&1 \
         || { tail -20 "$work/ls-configure.log" >&2; die "configure failed (log: $work/ls-configure.log)"; }
 fi

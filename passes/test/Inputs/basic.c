@@ -1,6 +1,7 @@
 /* Fixture for the facts format: the plugin's output on basic.ll must equal basic.facts.json,
  * and ccsandbox.facts must parse it (tests/integration/test_plugin.py). Regenerate with
- * passes/test/regenerate.sh after changing this file or the plugin. */
+ * passes/test/regenerate.sh after changing this file or the plugin. Built with line tables (-g) so
+ * that inlined sites carry their inlined-at chain. */
 struct ops {
     long (*run)(long);
     int (*check)(int);
@@ -30,11 +31,24 @@ static void on_signal(int s) { wrapper(62, s); }
 
 __attribute__((noinline)) void store_field(struct ops *o) { o->check = positive; }
 
+/* order facts: a loop inlined into main (its sites carry the inlined-at chain "serve") */
+__attribute__((noinline)) long step(long i) { return i * 3 + (long)handler; }
+
+static inline __attribute__((always_inline)) long serve(long n)
+{
+    long sum = 0;
+    for (long i = 0; i < n; i++)
+        sum += step(i);
+    return sum;
+}
+
 int main(int argc, char **argv)
 {
     (void)argv;
     handler = on_signal;
     struct ops local;
     store_field(&local);
-    return (int)use(&table, argc) + local.check(argc);
+    step(-1);
+    long served = serve(argc);
+    return (int)(use(&table, argc) + served) + local.check(argc);
 }

@@ -1,0 +1,145 @@
+"""Options and inputs cc-sandbox cannot honour, each refused with one line that says why (pure).
+
+A refused option would otherwise be silently ignored, fail with tens of lines from lld, or --
+worse -- produce a binary whose code or start-up the analysis does not describe: a ``--wrap`` that
+sends ``main``'s call to another function than the module shows, an entry point that skips the
+filter installer, assembly the facts pass never sees. Like ``argv.py`` this module imports
+nothing, because it runs on every compile.
+"""
+
+from __future__ import annotations
+
+from ..errors import UnsupportedFlagError
+
+__all__ = ["assembly_input", "check_language", "check_linker_option", "check_option", "linker_options"]
+
+#: -x languages that are C (or need no compiling); anything else is refused.
+C_LANGUAGES = frozenset({"c", "c-header", "cpp-output", "none", "ir"})
+
+#: Input suffixes of languages cc-sandbox does not compile, and why.
+FOREIGN_SUFFIXES = {
+    ".asm": "assembly",
+    ".cc": "C++",
+    ".cpp": "C++",
+    ".cxx": "C++",
+    ".c++": "C++",
+    ".C": "C++",
+    ".cp": "C++",
+    ".m": "Objective-C",
+    ".mm": "Objective-C++",
+}
+
+WHY_ASSEMBLY = (
+    "the syscall analysis cannot see hand-written assembly (write it in C, or as inline asm in a C "
+    'function with the syscall number in an "a" constraint)'
+)
+WHY_CPP = "cc-sandbox builds C programs only (C++ needs libc++ and unwinding that its static link does not have)"
+
+#: Compile or link options that need a runtime the static musl link does not have (prefix -> why).
+RUNTIME_OPTIONS = {
+    "-fsanitize=": "sanitizers need their runtime libraries, which cc-sandbox does not link; build a "
+    "sanitizer binary with plain clang",
+    "-fopenmp": "OpenMP needs libomp, which the static musl link does not have",
+    "--coverage": "coverage needs the profiling runtime, which cc-sandbox does not link",
+    "-fprofile-arcs": "coverage needs the profiling runtime, which cc-sandbox does not link",
+    "-fprofile-generate": "profiling needs the profiling runtime, which cc-sandbox does not link",
+    "-fprofile-instr-generate": "profiling needs the profiling runtime, which cc-sandbox does not link",
+    "-pg": "gprof profiling needs gcrt1.o and mcount, which musl does not provide",
+}
+
+#: Link options that drop the start files or libc: the filter installer runs from them.
+NO_START_FILES = frozenset({"-nostdlib", "-nostartfiles", "-nodefaultlibs", "-nolibc"})
+
+#: Linker options that change which function a call or the start reaches (name -> why).
+RESOLUTION_OPTIONS = {
+    "--wrap": "--wrap sends calls to __wrap_SYM, which the analysed module does not show",
+    "-wrap": "--wrap sends calls to __wrap_SYM, which the analysed module does not show",
+    "--defsym": "--defsym rebinds a symbol after the module was analysed",
+    "-defsym": "--defsym rebinds a symbol after the module was analysed",
+    "--entry": "another entry point would run the program before its seccomp filter is installed",
+    "-e": "another entry point would run the program before its seccomp filter is installed",
+    "--script": "a linker script can change the entry point and the .init_array order",
+    "-T": "a linker script can change the entry point and the .init_array order",
+    "--init": "another init function would run before the seccomp filter is installed",
+    "-init": "another init function would run before the seccomp filter is installed",
+    "--fini": "another fini function is not in the analysed module",
+    "-fini": "another fini function is not in the analysed module",
+    "--just-symbols": "symbols from another file are not in the analysed module",
+}
+
+ENTRY = "_start"
+
+
+#: -x languages that are assembly: assembled into bitcode as file-scope asm (see assembly.py).
+ASM_LANGUAGES = {"assembler": False, "assembler-with-cpp": True}  # language -> preprocessed first
+#: Assembly suffixes -> preprocessed first
+ASM_SUFFIXES = {".s": False, ".S": True, ".sx": True}
+
+
+def check_language(language: str) -> None:
+    """Refuse ``-x LANG`` for a language other than C or assembly."""
+    if language in C_LANGUAGES or language in ASM_LANGUAGES:
+        return
+    if "c++" in language:
+        raise UnsupportedFlagError(f"-x {language}: {WHY_CPP}")
+    raise UnsupportedFlagError(f"-x {language}: cc-sandbox compiles C (and assembly) only")
+
+
+def assembly_input(path: str, language: str | None) -> bool | None:
+    """For an assembly input, whether it is preprocessed first; None for other inputs. Refuses
+    inputs in a language cc-sandbox does not compile (``language``: the -x in force)."""
+    if language not in (None, "none"):
+        return ASM_LANGUAGES.get(language)
+    dot = path.rfind(".")
+    suffix = path[dot:] if dot > path.rfind("/") else ""
+    if suffix in ASM_SUFFIXES:
+        return ASM_SUFFIXES[suffix]
+    kind = FOREIGN_SUFFIXES.get(suffix)
+    if kind is None or kind == "assembly":
+        return None
+    raise UnsupportedFlagError(f"{path}: {WHY_CPP if 'C++' in kind else f'cc-sandbox compiles C only, not {kind}'}")
+
+
+def check_option(arg: str, link: bool) -> None:
+    """Refuse an option that needs a runtime we do not link, or (at link) drops the start files."""
+    for prefix, why in RUNTIME_OPTIONS.items():
+        if arg == prefix or arg.startswith(prefix if prefix.endswith("=") else prefix + "="):
+            raise UnsupportedFlagError(f"{arg}: {why}")
+    if link and arg in NO_START_FILES:
+        raise UnsupportedFlagError(
+            f"{arg}: cc-sandbox links musl and its start files itself, and the seccomp filter is "
+            "installed from them; drop it (for an own _start, make it a function called from main)"
+        )
+
+
+def linker_options(argv: list[str] | tuple[str, ...]) -> list[str]:
+    """The words handed to the linker by ``-Wl,a,b``, ``-Xlinker a`` and the driver's ``-e``/``-T``."""
+    words: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg.startswith("-Wl,"):
+            words += arg[4:].split(",")
+        elif arg in ("-Xlinker", "-e", "-T") and i + 1 < len(argv):
+            words += [argv[i + 1]] if arg == "-Xlinker" else [arg, argv[i + 1]]
+            i += 1
+        elif arg.startswith("--entry"):
+            words.append(arg)
+        i += 1
+    return words
+
+
+def check_linker_option(words: list[str]) -> None:
+    """Refuse linker options that change symbol resolution, the entry point or init order."""
+    for i, word in enumerate(words):
+        name, _, value = word.partition("=")
+        if name not in RESOLUTION_OPTIONS:
+            joined = next((o for o in ("-e", "-T") if word.startswith(o) and len(word) > 2), None)
+            if joined is None or word.startswith(("-export", "-error", "-emit", "-eh", "-execute")):
+                continue
+            name, value = joined, word[2:]
+        if not value and i + 1 < len(words):
+            value = words[i + 1]
+        if name in ("-e", "--entry") and value == ENTRY:
+            continue
+        raise UnsupportedFlagError(f"linker option {name} {value}: {RESOLUTION_OPTIONS[name]}; cc-sandbox refuses it")

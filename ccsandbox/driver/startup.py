@@ -1,0 +1,136 @@
+"""Checking a linked binary's start-up: the filter must be installed before any program code runs.
+
+The filter installer is the runtime's priority-101 constructor, run by musl's ``__libc_start_init``
+from ``_start`` (crt1). Program code could still run first through another entry point or a
+constructor ordered before it (priority 0-100, or 101 placed earlier). Rather than trusting the
+command line, this reads the linked ELF: its entry must be ``_start``, and the first
+``.init_array`` entry must be the installer. musl's static start-up runs no ``.preinit_array``,
+so only ``.init_array`` matters; the ``.init`` section (run before it) must hold only crti's and
+crtn's code. And the functions on the way from ``_start`` to the installer must be musl's own:
+several are weak in musl (``__libc_start_init``, ``__init_tls``, ``__init_ssp``), so a program
+defining one would replace the loop that runs the installer. lld's ``-y`` trace says which file
+defined each. Any other layout fails the link with one line.
+"""
+
+from __future__ import annotations
+
+import struct
+from pathlib import Path
+
+from elftools.common.exceptions import ELFError
+from elftools.elf.elffile import ELFFile
+from elftools.elf.sections import SymbolTableSection
+
+from ..analysis.roots import is_installer
+from ..errors import LinkError
+
+__all__ = ["STARTUP_SYMBOLS", "check_startup", "check_startup_symbols", "trace_flags"]
+
+ENTRY = "_start"
+#: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
+INIT_SIZE = 3
+
+#: musl's start-up path, from the entry point to the loop over .init_array that runs the installer.
+STARTUP_SYMBOLS = (
+    "_start",
+    "_start_c",
+    "__libc_start_main",
+    "__init_libc",
+    "__init_tls",
+    "__init_tp",
+    "__copy_tls",
+    "__set_thread_area",
+    "__init_ssp",
+    "__libc_start_init",
+    "_init",
+    "__init_array_start",
+    "__init_array_end",
+)
+
+
+def trace_flags() -> list[str]:
+    """lld options that report every definition of the start-up symbols on stdout."""
+    return [f"-Wl,-y,{name}" for name in STARTUP_SYMBOLS]
+
+
+def check_startup_symbols(trace: str, lib_dir: Path, program: str) -> None:
+    """Raise LinkError when a start-up symbol is defined outside musl (``trace``: lld's -y lines)."""
+    musl = str(lib_dir.resolve())
+    for line in trace.splitlines():
+        where, sep, what = line.rpartition(": definition of ")
+        if not sep or what not in STARTUP_SYMBOLS or where == "<internal>" or where.endswith(".lto.o"):
+            continue
+        path = where.split("(", 1)[0]
+        if not str(Path(path).resolve()).startswith(musl + "/"):
+            raise LinkError(
+                f"{program}: {where} defines {what}, part of musl's start-up before the seccomp filter is "
+                "installed; cc-sandbox refuses it (rename the function)"
+            )
+
+
+def check_startup(binary: Path, program: str) -> None:
+    """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first."""
+    try:
+        with open(binary, "rb") as stream:
+            elf = ELFFile(stream)
+            symtab = elf.get_section_by_name(".symtab")
+            by_name: dict[str, int] = {}
+            by_address: dict[int, str] = {}
+            if isinstance(symtab, SymbolTableSection):
+                for sym in symtab.iter_symbols():
+                    if sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and sym["st_value"] and sym.name:
+                        by_name.setdefault(sym.name, sym["st_value"])
+                        by_address.setdefault(sym["st_value"], sym.name)
+            entry = elf.header["e_entry"]
+            init_code = elf.get_section_by_name(".init")
+            init_size = init_code.data_size if init_code is not None else 0
+            init = elf.get_section_by_name(".init_array")
+            table = init.data() if init is not None else b""
+    except (OSError, ELFError) as err:
+        raise LinkError(f"{program}: cannot read the linked binary to check its start-up: {err}") from None
+    if by_name.get(ENTRY) != entry:
+        raise LinkError(
+            f"{program}: its entry point is {by_address.get(entry, hex(entry))}, not musl's {ENTRY}, so "
+            "the seccomp filter would never be installed; cc-sandbox refuses it"
+        )
+    if init_size > INIT_SIZE:
+        raise LinkError(
+            f"{program}: its .init section holds code besides musl's crti/crtn, which would run before "
+            "the seccomp filter is installed; cc-sandbox refuses it"
+        )
+    first = struct.unpack_from("<Q", table)[0] if len(table) >= 8 else None
+    if first is None or not is_installer(by_address.get(first, "")):
+        name = by_address.get(first, hex(first)) if first is not None else "nothing"
+        raise LinkError(
+            f"{program}: constructor {name} would run before the seccomp filter is installed "
+            "(a constructor priority of 100 or less); use priority 101 or more, or none"
+        )
+
+
+def check_fini_array(binary: Path, destructors: set[str], program: str) -> None:
+    """Raise LinkError unless every .fini_array entry is a destructor the module declares.
+
+    The analysis models musl's libc_exit_fini as calling exactly the module's destructors (and
+    parameterless functions); a pointer placed in .fini_array by other means (a section
+    attribute on a variable) would run at exit unseen, so such a link is refused.
+    """
+    try:
+        with open(binary, "rb") as stream:
+            elf = ELFFile(stream)
+            fini = elf.get_section_by_name(".fini_array")
+            table = fini.data() if fini is not None else b""
+            symtab = elf.get_section_by_name(".symtab")
+            names: dict[int, set[str]] = {}
+            if isinstance(symtab, SymbolTableSection):
+                for sym in symtab.iter_symbols():
+                    if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"]:
+                        names.setdefault(sym["st_value"], set()).add(sym.name)
+    except (OSError, ELFError) as err:
+        raise LinkError(f"{program}: cannot read the linked binary to check its .fini_array: {err}") from None
+    for (address,) in struct.iter_unpack("<Q", table[: len(table) // 8 * 8]):
+        if not names.get(address, set()) & destructors:
+            what = " or ".join(sorted(names.get(address, set()))) or hex(address)
+            raise LinkError(
+                f"{program}: its .fini_array holds {what}, which is not a destructor of the module "
+                "(a pointer placed in the section by hand); cc-sandbox cannot follow it and refuses it"
+            )
