@@ -3,6 +3,11 @@
 * ns per getppid(): no filter; cc-sandbox's embedded filter; libseccomp's binary-tree filter
   (OPTIMIZE=2) for the same allowlist (plus execve, which loading it before exec needs);
 * microseconds to install the embedded filter (seccomp() with TSYNC), the start-up cost;
+* ns per getppid(VALUE) under a filter where getppid is allowed by number only (the kernel's
+  constant-action cache answers), and where it is allowed only for argument values: a set of 8
+  32-bit values (the last one passed: the longest path), and one 64-bit value (both halves);
+  the same three rules as cc-sandbox compiles them and as libseccomp (OPTIMIZE=2) does, both
+  installed by the same loader;
 * the link-time cost of embedding on a built program (default: redis-server from /tmp/real):
   the same link with --no-sandbox and with the sandbox, medians of --runs.
 
@@ -23,8 +28,13 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from ccsandbox.bpf.args import ArgCmp, ArgRule
+from ccsandbox.bpf.compile import Action, build_filter
+from ccsandbox.bpf.insn import pack
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
+GETPPID = 110
 
 
 def _build(work: Path, *options: str) -> Path:
@@ -51,6 +61,47 @@ def _libseccomp_loader(allowed: list[int]) -> Callable[[], None]:
         f.load()
 
     return load
+
+
+#: getppid's argument rules: (name, rule, the value passed); getppid ignores its argument, so
+#: the rows differ only by what the filter does.
+ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
+    ("args_free", None, 0),
+    ("args_set8", tuple((ArgCmp.eq(0, 0x5400 + i, 32),) for i in range(8)), 0x5407),
+    ("args_eq64", ((ArgCmp.eq(0, 0x1_0000_0007),),), 0x1_0000_0007),
+)
+
+
+def _libseccomp_blob(allowed: list[int], rules: dict[int, ArgRule], path: Path) -> Path:
+    import pyseccomp as seccomp
+
+    f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
+    f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
+    for nr in sorted(set(allowed)):
+        for alt in rules.get(nr, ((),)):
+            conds = [
+                seccomp.Arg(c.index, seccomp.EQ, c.value)
+                if c.is_eq
+                else seccomp.Arg(c.index, seccomp.MASKED_EQ, c.mask, c.value)
+                for c in alt
+            ]
+            f.add_rule(seccomp.ALLOW, nr, *conds)
+    with open(path, "wb") as out:
+        f.export_bpf(out)
+    return path
+
+
+def _arg_rows(plain: Path, allowed: list[int], tmp: Path, calls: int, runs: int) -> dict[str, float]:
+    rows: dict[str, float] = {}
+    with_getppid = sorted(set(allowed) | {GETPPID})
+    for name, rule, value in ARG_CASES:
+        rules: dict[int, ArgRule] = {GETPPID: rule} if rule else {}
+        ours = tmp / f"{name}.bpf"
+        ours.write_bytes(pack(build_filter(set(with_getppid), Action("kill"), args=rules)))
+        theirs = _libseccomp_blob(with_getppid, rules, tmp / f"{name}.libseccomp.bpf")
+        for who, blob in (("cc_sandbox", ours), ("libseccomp", theirs)):
+            rows[f"{who}_{name}_ns"] = _median([str(plain), "filterloop", str(blob), str(calls), hex(value)], runs)
+    return rows
 
 
 def _median(cmd: list[str], runs: int, preexec: Callable[[], None] | None = None) -> float:
@@ -108,6 +159,7 @@ def main() -> None:
         blob = Path(tmp) / "filter.bpf"
         subprocess.run([str(BIN / "cc-sandbox"), "export", str(ours), "--format", "bpf", "-o", str(blob)], check=True)
         row["install_us"] = _median([str(plain), "install", str(blob), "50"], args.runs)
+        row |= _arg_rows(plain, allowed, Path(tmp), args.calls, args.runs)
     if Path(f"{args.link}.link.json").is_file():
         without, with_sandbox = _link_overhead(args.link, max(1, args.runs // 2))
         row |= {
@@ -115,8 +167,9 @@ def main() -> None:
             "link_sandbox_s": round(with_sandbox, 2),
             "embedding_overhead_pct": round(100 * (with_sandbox - without) / without, 1),
         }
-    print("  ".join(f"{k:>18}" for k in row))
-    print("  ".join(f"{v!s:>18}" for v in row.values()))
+    width = max(len(k) for k in row)
+    for key, value in row.items():
+        print(f"{key:<{width}}  {value}")
     out = REPO / "bench/results/seccomp.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(row, indent=2) + "\n")

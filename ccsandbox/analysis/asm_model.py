@@ -23,6 +23,9 @@ class NativeFunction:
     syscall_param: int | None = None  # the parameter that holds the syscall number
     calls: tuple[str, ...] = ()  # C functions it calls or jumps to
     indirect_calls: tuple[str, ...] = ()  # function types of pointers it calls
+    #: syscall sites with their arguments, as the facts' ``syscall_args`` entries
+    #: (``{"nr": 56, "args": {"0": "p2"}}``); a syscall with no entry has unknown arguments
+    syscall_args: tuple[dict[str, Any], ...] = ()
 
 
 def parse_asm_model(obj: dict[str, Any]) -> dict[str, NativeFunction]:
@@ -39,6 +42,7 @@ def parse_asm_model(obj: dict[str, Any]) -> dict[str, NativeFunction]:
                 syscall_param=entry.get("syscall_param"),
                 calls=tuple(entry.get("calls", ())),
                 indirect_calls=tuple(entry.get("indirect_calls", ())),
+                syscall_args=tuple(entry.get("syscall_args", ())),
             )
     return model
 

@@ -6,11 +6,13 @@ import struct
 from typing import NamedTuple
 
 # instruction classes and fields (linux/bpf_common.h)
-LD, JMP, RET = 0x00, 0x05, 0x06
+LD, ALU, JMP, RET = 0x00, 0x04, 0x05, 0x06
 W, ABS, K = 0x00, 0x20, 0x00
 JA, JEQ, JGT, JGE, JSET = 0x00, 0x10, 0x20, 0x30, 0x40
 
+AND = 0x50
 LD_W_ABS = LD | W | ABS
+ALU_AND_K = ALU | AND | K
 RET_K = RET | K
 
 # seccomp_data offsets and return values (linux/seccomp.h, linux/audit.h)

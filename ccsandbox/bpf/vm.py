@@ -7,7 +7,7 @@ import struct
 from . import insn as bpf
 from .insn import Insn
 
-__all__ = ["run", "seccomp_data"]
+__all__ = ["reads_arguments", "run", "seccomp_data"]
 
 
 def seccomp_data(nr: int, arch: int = bpf.AUDIT_ARCH_X86_64, ip: int = 0, args: tuple[int, ...] = (0,) * 6) -> bytes:
@@ -15,9 +15,21 @@ def seccomp_data(nr: int, arch: int = bpf.AUDIT_ARCH_X86_64, ip: int = 0, args: 
     return struct.pack("=iIQ6Q", nr if nr < 2**31 else nr - 2**32, arch, ip, *args)
 
 
-def run(program: list[Insn], nr: int, arch: int = bpf.AUDIT_ARCH_X86_64) -> int:
-    """The filter's return value for syscall ``nr`` (an unsigned 32-bit number) under ``arch``."""
-    data, acc, pc = seccomp_data(nr & 0xFFFFFFFF, arch), 0, 0
+def run(program: list[Insn], nr: int, arch: int = bpf.AUDIT_ARCH_X86_64, args: tuple[int, ...] = (0,) * 6) -> int:
+    """The filter's return value for syscall ``nr`` (an unsigned 32-bit number) under ``arch``
+    with arguments ``args`` (six unsigned 64-bit numbers)."""
+    return _run(program, seccomp_data(nr & 0xFFFFFFFF, arch, args=args))[0]
+
+
+def reads_arguments(program: list[Insn], nr: int, arch: int = bpf.AUDIT_ARCH_X86_64) -> bool:
+    """Whether the verdict for ``nr`` loads anything but the number and arch: what the kernel's
+    constant-action cache (``seccomp_cache_prepare_bitmap``, Linux 5.11+) emulates to decide that a
+    syscall's ALLOW needs no filter run. True means the filter runs on every such call."""
+    return _run(program, seccomp_data(nr & 0xFFFFFFFF, arch))[1]
+
+
+def _run(program: list[Insn], data: bytes) -> tuple[int, bool]:
+    acc, pc, touched = 0, 0, False
     mem = [0] * 16
     x = 0
     while pc < len(program):
@@ -27,8 +39,9 @@ def run(program: list[Insn], nr: int, arch: int = bpf.AUDIT_ARCH_X86_64) -> int:
             if k % 4 or k + 4 > len(data):
                 raise ValueError(f"pc {pc}: load at {k} outside seccomp_data")
             acc = struct.unpack_from("=I", data, k)[0]
+            touched |= k not in (bpf.OFFSET_NR, bpf.OFFSET_ARCH)
         elif cls == bpf.RET:
-            return k if code & 0x18 == 0 else acc
+            return (k if code & 0x18 == 0 else acc), touched
         elif cls == bpf.JMP:
             op = code & 0xF0
             operand = x if code & 0x08 else k

@@ -10,8 +10,10 @@ import click
 
 from ..analysis.analyze import Analysis
 from ..analysis.analyze import analyze as run_analysis
+from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.callgraph import IndirectMode
+from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
 from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts, module_exec_facts
 from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
@@ -54,7 +56,7 @@ def _exec_lines(execs: ExecFacts) -> list[str]:
     return lines
 
 
-def _render(policy: Policy) -> str:
+def _render(policy: Policy, constraints: ConstraintSet) -> str:
     s = policy.stats
     names = " ".join(f"{name_of(nr)}({nr})" for nr in policy.allowed)
     lines = [
@@ -65,6 +67,8 @@ def _render(policy: Policy) -> str:
         f"indirect    {s['indirect_sites']} call sites -> {s['indirect_targets']} targets ({s['indirect_mode']} mode)",
         f"syscalls    {names}",
     ]
+    if not policy.allow_all:
+        lines += render_constraints(constraints)
     for u in policy.unresolved:
         lines.append(f"unresolved  {u.function}: {u.reason}")
     return "\n".join(lines)
@@ -95,14 +99,18 @@ def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Pat
     """
     started = time.monotonic()
     facts = load_facts(target)
-    result = run_analysis(facts, load_asm_model(), IndirectMode(mode))
+    natives = load_asm_model()
+    result = run_analysis(facts, natives, IndirectMode(mode))
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
     execs = _exec_facts(target, facts, result, target.name)
-    document = json.dumps({**policy.to_json(), "exec": execs.to_json()}, indent=2) + "\n"
+    constraints = analysis_constraints(result, facts, natives)
+    document = (
+        json.dumps({**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}, indent=2) + "\n"
+    )
     if output is not None:
         write_document(output, document.encode())
     if not (output is not None and is_stdout(output)):
-        click.echo(document.rstrip("\n") if as_json else "\n".join([_render(policy), *_exec_lines(execs)]))
+        click.echo(document.rstrip("\n") if as_json else "\n".join([_render(policy, constraints), *_exec_lines(execs)]))
     return 0
 
 
@@ -145,6 +153,7 @@ def explain(target: Path, syscall: str, mode: str, phase: int | None, transition
         if transitions:
             raise click.UsageError("--entry/--at need --phase K")
         lines = explain_chain(result, nr)
+        lines += explain_constraint(analysis_constraints(result, facts, natives), nr)
         if nr in (EXECVE, EXECVEAT):
             lines += _exec_lines(_exec_facts(target, facts, result, target.name))
         click.echo("\n".join(lines))

@@ -61,7 +61,13 @@ def compare(policy: Path, traces: tuple[Path, ...], as_json: bool, figure: Path 
         result = dataclasses.replace(
             result, static_phases=tuple(compare_phases(source.phases, documents, result.program))
         )
-    click.echo(json.dumps(result.to_json(), indent=2) if as_json else _render(result))
+    checked = sorted(source.args)
+    if as_json:
+        click.echo(json.dumps({**result.to_json(), "argument_checked": checked}, indent=2))
+    else:
+        click.echo(_render(result))
+        if checked:  # traces record syscall numbers, not argument values
+            click.echo(f"argument checks ({len(checked)}, not compared with the traces): {' '.join(checked)}")
     if figure is not None:
         figure.write_text(render_svg(result))
     return 1 if result.unsound or result.phase_unsound else 0

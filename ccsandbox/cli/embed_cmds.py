@@ -12,23 +12,36 @@ import click
 
 from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, Insn, pack
-from ..bpf.vm import run
-from ..embed.exports import FORMATS, ExportSubject, export_policy, plan_export
+from ..bpf.vm import reads_arguments, run
+from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
 from ..embed.section import STATE_INSTALL, read_embedded
 from ..embed.source import read_policy_source
 from ..syscalls import SYSCALL_NAMES, name_of
 from .output import write_document
 
 
-def _check_filter(program: list[Insn], described: dict[str, Any], action: Any, label: str) -> list[str]:
-    """Problems between one filter and its description in the metadata."""
+def _check_filter(
+    program: list[Insn], described: dict[str, Any], action: Any, label: str, checked: set[str]
+) -> list[str]:
+    """Problems between one filter and its description in the metadata. A syscall with an
+    argument constraint (``checked``) counts as allowed when its verdict reads arguments; no other
+    syscall's verdict may."""
     problems = []
     if hashlib.sha256(pack(program)).hexdigest() != described.get("filter_sha256"):
         problems.append(f"the {label} does not match the metadata's filter_sha256")
     if action != "allow-all":
-        allowed = sorted(name_of(nr) for nr in SYSCALL_NAMES if run(program, nr) == RET_ALLOW)
+        allowed = sorted(
+            name_of(nr)
+            for nr in SYSCALL_NAMES
+            if run(program, nr) == RET_ALLOW or (name_of(nr) in checked and reads_arguments(program, nr))
+        )
         if allowed != sorted(described.get("allowed", [])):
             problems.append(f"the {label} allows a different set than the metadata lists")
+        unexpected = {name_of(nr) for nr in SYSCALL_NAMES if reads_arguments(program, nr)} - checked
+        if unexpected:
+            problems.append(
+                f"the {label} checks arguments of {', '.join(sorted(unexpected))}, which no constraint lists"
+            )
     return problems
 
 
@@ -37,13 +50,22 @@ def _check(embedded: Any) -> list[str]:
     meta, problems = embedded.metadata, []
     if embedded.state != STATE_INSTALL:
         problems.append("the filter section was never written: the binary refuses to run")
-    problems += _check_filter(embedded.program, meta, meta.get("action"), "filter")
+    checked = {c["name"] for c in (meta.get("constraints") or {}).get("constraints", [])}
+    problems += _check_filter(embedded.program, meta, meta.get("action"), "filter", checked)
     phases = meta.get("phases") or [meta]
     if len(phases) != len(embedded.programs):
         problems.append(f"the section holds {len(embedded.programs)} filter(s), the metadata describes {len(phases)}")
     for k, (program, described) in enumerate(zip(embedded.programs[1:], phases[1:], strict=False), start=1):
-        problems += _check_filter(program, described, meta.get("action"), f"phase {k} filter")
+        problems += _check_filter(program, described, meta.get("action"), f"phase {k} filter", checked)
     return problems
+
+
+def _constraint_lines(meta: dict[str, Any]) -> list[str]:
+    doc = meta.get("constraints") or {}
+    lines = [f"  {c['name']:<14} {'; '.join(c['summary'])}" for c in doc.get("constraints", [])]
+    if not lines:
+        return ["args         none checked"]
+    return [f"args         {len(lines)} syscalls checked by argument:", *lines]
 
 
 def _show_phases(meta: dict[str, Any]) -> None:
@@ -94,6 +116,7 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
             f"filter       {len(embedded.program)} BPF instructions, sha256 {meta.get('filter_sha256', '?')[:16]}..."
         )
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
+        click.echo("\n".join(_constraint_lines(meta)))
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
         _show_phases(meta)
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
@@ -152,11 +175,24 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...], 
         errno=policy.errno,
         exec_mode=policy.exec_mode,
         sandboxed=policy.sandboxed,
+        args=policy.args,
     )
     data = export_policy(subject, fmt, extra)
-    for reason, names in plan_export(subject, fmt, extra).added.items():
+    plan = plan_export(subject, fmt, extra)
+    for reason, names in plan.added.items():
         if names and reason != "--allow":
             click.echo(f"cc-sandbox: note: also allowed for {reason}: {' '.join(names)}", err=True)
+    if plan.unchecked:
+        why = (
+            "systemd's SystemCallFilter= cannot check arguments"
+            if fmt == "systemd"
+            else f"{LAUNCHERS[fmt].name} or the binary's start-up needs them with its own values"
+        )
+        click.echo(
+            f"cc-sandbox: note: {why}: {' '.join(plan.unchecked)} exported by name only "
+            "(the binary's own filter still checks their arguments)",
+            err=True,
+        )
     write_document(output, data, binary=fmt == "bpf")
     return 0
 

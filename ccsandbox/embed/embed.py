@@ -13,6 +13,7 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.analyze import Analysis, analyze
+from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import load_asm_model
 from ..analysis.exec_facts import module_exec_facts
 from ..analysis.policy import Policy
@@ -111,9 +112,11 @@ def analyse_and_embed(
     started = time.monotonic()
     try:
         parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
-        whole = analyze(parsed, load_asm_model())
+        natives = load_asm_model()
+        whole = analyze(parsed, natives)
         policy = build_policy(whole, program, seconds=time.monotonic() - started)
         execs = module_exec_facts(parsed, whole, module, program)
+        constraints = analysis_constraints(whole, parsed, natives)
         phase_sets = _phase_sets(parsed, whole, phases, set(policy.allowed)) if phases else []
     except LinkError:
         raise  # a refused transition: already one complete message
@@ -122,10 +125,9 @@ def analyse_and_embed(
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
-        check_syscall_instructions(staged, parsed, load_asm_model(), program)
+        check_syscall_instructions(staged, parsed, natives, program)
         check_fini_array(staged, set(parsed.dtors), program)
-    document = policy.to_json()
-    document["exec"] = execs.to_json()
+    document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     notes = []
@@ -140,7 +142,14 @@ def analyse_and_embed(
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
         enforcement = enforce(
-            policy, options, program, phase_sets, self_only=execs.self_only, exec_summary=execs.summary(), rules=rules
+            policy,
+            options,
+            program,
+            phase_sets,
+            self_only=execs.self_only,
+            exec_summary=execs.summary(),
+            rules=rules,
+            constraints=constraints,
         )
         write_filters(staged, enforcement.programs)
         write_metadata(

@@ -11,6 +11,11 @@
 * phases (``--phase-entry``/``--phase-at``): one filter per phase, each built by the same rules
   from that phase's analysed (cumulative) set. Blocked exec fails with EPERM in every phase, so
   a phase never kills for exec'ing either.
+* argument constraints (:mod:`..analysis.constraints`) become argument checks of the allowed
+  syscalls they restrict, in every phase (a phase's calls are some of the whole program's),
+  except where another program's needs are added by name: syscalls from ``--exec-allow``
+  policies and the child's filter install keep no argument check, since an exec'd program
+  passes values this analysis never saw.
 """
 
 from __future__ import annotations
@@ -21,8 +26,10 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from ..analysis.constraints import Constraint, ConstraintSet
 from ..analysis.policy import Policy
 from ..bpf import insn as bpf
+from ..bpf.args import ArgCmp
 from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
@@ -96,6 +103,19 @@ def _denied(options: PolicyOptions, allowed: set[int]) -> set[int]:
     return {SYSCALL_NUMBERS[n] for n in options.deny}
 
 
+#: Argument values the runtime itself passes, outside the analysed module: its installer's
+#: prctl(PR_SET_NO_NEW_PRIVS) runs before the first filter, but a filter installed later (a
+#: phase, an exec'd sandboxed child's constructor) makes the same call under an earlier filter.
+RUNTIME_ARGS = {157: ArgCmp.eq(0, 38, 32)}  # prctl(PR_SET_NO_NEW_PRIVS, ...)
+
+
+def _with_runtime_values(c: Constraint) -> Constraint:
+    extra = RUNTIME_ARGS.get(c.nr)
+    if extra is None or (extra,) in c.rule:
+        return c
+    return Constraint(c.nr, (*c.rule, (extra,)), (*c.summary, "(and the runtime's PR_SET_NO_NEW_PRIVS)"), c.reasons)
+
+
 def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str) -> str:
     what = f"{program_name} can exec ({exec_summary})"
     if mode == "block":
@@ -111,22 +131,26 @@ def _exec_note(program_name: str, mode: str, execs: list[int], exec_summary: str
     return f"{what}; exec mode none: it and everything it runs are UNSANDBOXED"
 
 
-def _exec_rules(analysed: set[int], resolved: Resolved | None, execs: list[int]) -> tuple[set[int], dict[int, int]]:
-    """The allowed set and the special verdicts of one filter under the exec mode (``execs``:
-    the exec syscalls the whole program can make)."""
+def _exec_rules(
+    analysed: set[int], resolved: Resolved | None, execs: list[int]
+) -> tuple[set[int], dict[int, int], set[int]]:
+    """The allowed set, the special verdicts and what was added for exec'd programs (which gets
+    no argument check) of one filter under the exec mode (``execs``: the exec syscalls the whole
+    program can make)."""
     allowed = set(analysed)
     if resolved is None or resolved.mode == "none":
-        return allowed, {}
+        return allowed, {}, set()
     if resolved.mode == "block":
-        return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}
+        return allowed - set(execs), {nr: bpf.RET_ERRNO | EPERM for nr in execs}, set()
     if not set(EXEC_SYSCALLS) & allowed:
-        return allowed, {}  # a later phase that can no longer exec
+        return allowed, {}, set()  # a later phase that can no longer exec
+    added: set[int] = set(CHILD_INSTALLER)
     if resolved.mode == "allow":
         for path in resolved.policies:
-            allowed |= read_allowed_numbers(Path(path))
+            added |= read_allowed_numbers(Path(path))
     else:  # floor
-        allowed |= load_floor().allowed
-    return allowed | set(CHILD_INSTALLER), {}
+        added |= load_floor().allowed
+    return allowed | added, {}, added
 
 
 def enforce(
@@ -138,11 +162,12 @@ def enforce(
     self_only: bool = False,
     exec_summary: str = "",
     rules: Sequence[ExecRule] = (),
+    constraints: ConstraintSet | None = None,
 ) -> Enforcement:
     """The filters for ``policy`` under ``options`` and the per-program exec ``rules``;
     ``self_only`` and ``exec_summary`` come from the program's exec facts (analysis/exec_facts.py);
     ``phases`` are (transition, analysed cumulative set) for phases 1, 2, ... (none without
-    --phase-entry/--phase-at)."""
+    --phase-entry/--phase-at); ``constraints``: the argument checks of the whole program."""
     analysed = set(policy.allowed)
     notes: list[str] = []
     denied = _denied(options, analysed)
@@ -161,11 +186,20 @@ def enforce(
             action = Action("allow")
         notes.append(_exec_note(program_name, resolved.mode, execs, exec_summary or "exec reachable"))
     exec_mode = resolved.mode if resolved else None
+    found = constraints or ConstraintSet()
     sets = [(None, analysed)] + [(at, (set(nrs) & set(policy.allowed)) - denied) for at, nrs in phases or ()]
     programs, described = [], []
+    enforced = ConstraintSet()
     for k, (at, phase_set) in enumerate(sets):
-        allowed, special = _exec_rules(phase_set, resolved, execs)
-        program = build_filter(allowed, action, special)
+        allowed, special, unchecked = _exec_rules(phase_set, resolved, execs)
+        kept = {
+            nr: _with_runtime_values(c)
+            for nr, c in found.constraints.items()
+            if nr in allowed and nr not in unchecked and not policy.allow_all
+        }
+        if k == 0:
+            enforced = ConstraintSet(kept, found.unconstrained)
+        program = build_filter(allowed, action, special, {nr: c.rule for nr, c in kept.items()})
         programs.append(program)
         described.append(
             {
@@ -176,7 +210,7 @@ def enforce(
                 "filter_sha256": hashlib.sha256(pack(program)).hexdigest(),
             }
         )
-    info = {
+    info: dict[str, Any] = {
         "action": "allow-all" if policy.allow_all or action.name == "allow" else options.action,
         "errno": options.errno if options.action == "errno" else None,
         "exec": exec_mode,
@@ -187,4 +221,6 @@ def enforce(
         "filter_sha256": described[0]["filter_sha256"],
         **({"phases": described} if phases else {}),
     }
+    if enforced.constraints:
+        info["constraints"] = enforced.to_json()
     return Enforcement(programs, info, notes)

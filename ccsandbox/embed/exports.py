@@ -16,16 +16,25 @@ The exec rule (``--exec block``) is carried as ERRNO(EPERM) where the format can
 its own errno (OCI, BPF), never as a kill. ``execve`` itself stays allowed when the launcher needs
 it to start the program; a sandboxed binary's own filter then makes the program's execve fail with
 EPERM. A format that cannot express the action refuses (:class:`ExportError`).
+
+Argument constraints (:mod:`..analysis.constraints`) travel as OCI/Docker ``args`` (one rule per
+alternative: ``SCMP_CMP_EQ`` for a whole 64-bit value, ``SCMP_CMP_MASKED_EQ`` with ``value`` the
+mask and ``valueTwo`` the datum otherwise; runc ANDs a rule's conditions and ORs rules) and in
+the BPF program. systemd's ``SystemCallFilter=`` has no argument syntax: that export allows the
+constrained syscalls by name, and the CLI says so on stderr. A syscall the launcher or the
+binary's start-up needs is exported unconstrained (the launcher passes its own values); the
+binary's own filter still checks its arguments.
 """
 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
 from ..bpf import insn as bpf
+from ..bpf.args import ArgCmp, ArgRule
 from ..bpf.compile import Action, build_filter
 from ..bpf.insn import pack
 from ..errors import CcSandboxError
@@ -135,17 +144,20 @@ class ExportSubject:
     errno: int = EPERM  # for action errno
     exec_mode: str | None = None  # block | allow | floor | none | None (exec not reachable or unknown)
     sandboxed: bool = False  # the binary installs its own filter at start-up
+    args: Mapping[str, ArgRule] = field(default_factory=dict)  # name -> argument rule
 
 
 @dataclass(frozen=True)
 class ExportPlan:
     """Format-independent content of an export: which names get which verdict, and why."""
 
-    allow: tuple[str, ...]  # allowed outright
+    allow: tuple[str, ...]  # allowed (those in ``args`` only when their arguments match)
     errno_rules: dict[str, int] = field(default_factory=dict)  # name -> errno (the exec rule)
     action: str = "kill"
     errno: int = EPERM
     added: dict[str, tuple[str, ...]] = field(default_factory=dict)  # reason -> names added
+    args: dict[str, ArgRule] = field(default_factory=dict)  # name -> argument rule
+    unchecked: tuple[str, ...] = ()  # constrained in the policy, exported without the check
 
 
 def syscall_names(items: Iterable[str], what: str = "--allow") -> tuple[str, ...]:
@@ -180,12 +192,18 @@ def plan_export(subject: ExportSubject, fmt: str, extra: Iterable[str] = ()) -> 
         for name in (SYSCALL_NAMES[nr] for nr in EXEC_SYSCALLS):
             if name not in allow:  # the launcher's execve stays allowed; the binary blocks its own
                 errno_rules[name] = EPERM
+    needed = {name for reason, names in added.items() if reason != "--allow" for name in names}
+    args = {n: rule for n, rule in subject.args.items() if n in allow and n not in needed}
+    if fmt == "systemd" or subject.action == "allow-all":
+        args = {}
     return ExportPlan(
         allow=tuple(sorted(allow)),
         errno_rules=errno_rules,
         action=subject.action,
         errno=subject.errno,
         added={reason: tuple(sorted(set(names) - set(subject.allowed))) for reason, names in added.items()},
+        args=args,
+        unchecked=tuple(sorted(n for n in subject.args if n in allow and n not in args)),
     )
 
 
@@ -204,9 +222,14 @@ def _oci(plan: ExportPlan, comment: bool) -> str:
         profile["defaultErrnoRet"] = plan.errno
     rules: list[dict[str, Any]] = []
     if plan.action != "allow-all":
-        rules.append({"names": list(plan.allow), "action": "SCMP_ACT_ALLOW"})
+        rules.append({"names": [n for n in plan.allow if n not in plan.args], "action": "SCMP_ACT_ALLOW"})
         if comment:
             rules[-1]["comment"] = "computed by cc-sandbox from the program's whole-program module"
+        for name, rule in sorted(plan.args.items()):
+            for alt in rule:
+                rules.append({"names": [name], "action": "SCMP_ACT_ALLOW", "args": [_oci_arg(c) for c in alt]})
+                if comment:
+                    rules[-1]["comment"] = "cc-sandbox: only argument values a reachable call site passes"
     for errno in sorted(set(plan.errno_rules.values())):
         names = sorted(n for n, e in plan.errno_rules.items() if e == errno)
         rules.append({"names": names, "action": "SCMP_ACT_ERRNO", "errnoRet": errno})
@@ -214,6 +237,12 @@ def _oci(plan: ExportPlan, comment: bool) -> str:
             rules[-1]["comment"] = "cc-sandbox --exec block: exec fails with EPERM instead of killing"
     profile["syscalls"] = rules
     return json.dumps(profile, indent=2) + "\n"
+
+
+def _oci_arg(cmp: ArgCmp) -> dict[str, Any]:
+    if cmp.is_eq:
+        return {"index": cmp.index, "value": cmp.value, "op": "SCMP_CMP_EQ"}
+    return {"index": cmp.index, "value": cmp.mask, "valueTwo": cmp.value, "op": "SCMP_CMP_MASKED_EQ"}
 
 
 def _systemd(plan: ExportPlan) -> str:
@@ -227,6 +256,12 @@ def _systemd(plan: ExportPlan) -> str:
         )
     allow = sorted(set(plan.allow) | set(plan.errno_rules))
     lines = ["# cc-sandbox: allowlist computed from the program's whole-program module", "[Service]"]
+    if plan.unchecked:
+        lines.insert(
+            1,
+            f"# argument checks not expressible here, allowed by name: {' '.join(plan.unchecked)} "
+            "(the binary's own filter checks them)",
+        )
     lines.append("SystemCallArchitectures=native")
     if plan.errno_rules:
         lines.insert(
@@ -248,7 +283,8 @@ def _systemd(plan: ExportPlan) -> str:
 def _bpf(plan: ExportPlan) -> bytes:
     action = Action("allow") if plan.action == "allow-all" else Action(plan.action, plan.errno)
     special = {SYSCALL_NUMBERS[n]: bpf.RET_ERRNO | e for n, e in plan.errno_rules.items()}
-    return pack(build_filter({SYSCALL_NUMBERS[n] for n in plan.allow}, action, special))
+    args = {SYSCALL_NUMBERS[n]: rule for n, rule in plan.args.items()}
+    return pack(build_filter({SYSCALL_NUMBERS[n] for n in plan.allow}, action, special, args))
 
 
 def render(plan: ExportPlan, fmt: str) -> bytes:

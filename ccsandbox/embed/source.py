@@ -4,10 +4,13 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from ..analysis.constraints import ConstraintSet
+from ..bpf.args import ArgRule
 from ..errors import CcSandboxError
 from ..syscalls import name_of
 from .section import read_embedded
@@ -25,6 +28,8 @@ class PolicySource:
     exec_mode: str | None = None  # block | allow | floor | none | None: how the binary treats execve/execveat
     sandboxed: bool = False  # the binary installs its own filter at start-up (an embedded policy)
     enforced: tuple[str, ...] | None = None  # what its filter allows, when that differs (--deny, exec)
+    args: Mapping[str, ArgRule] = field(default_factory=dict)  # syscall name -> argument rule
+
     #: phase K's transition (None for 0) and allowed names, for binaries built with phases
     phases: list[tuple[str | None, list[str]]] = field(default_factory=list)
 
@@ -40,6 +45,13 @@ class PolicySource:
                 + " (phases come from --phase-entry/--phase-at at build time)"
             )
         return self.phases[index][1]
+
+
+def _args(doc: Any) -> dict[str, ArgRule]:
+    """Argument rules from a ``constraints`` document (absent in policies without any)."""
+    if not isinstance(doc, dict):
+        return {}
+    return {name_of(nr): rule for nr, rule in ConstraintSet.from_json(doc).rules.items()}
 
 
 def _seconds(policy: dict[str, object]) -> float:
@@ -76,6 +88,7 @@ def read_policy_source(source: Path) -> PolicySource:
             seconds,
             meta.get("exec"),
             True,
+            args=_args(meta.get("constraints")),
             phases=_phases(meta.get("phases"), names=True),
         )
     try:
@@ -91,6 +104,7 @@ def read_policy_source(source: Path) -> PolicySource:
                 enforced.get("exec"),
                 True,
                 tuple(enforced["allowed"]),
+                _args(enforced.get("constraints")),
                 phases=_phases(policy.get("phases"), names=False),
             )
         return PolicySource(
@@ -99,6 +113,7 @@ def read_policy_source(source: Path) -> PolicySource:
             "allow-all" if policy.get("allow_all") else "kill",
             1,
             _seconds(policy),
+            args=_args(policy.get("constraints")),
             phases=_phases(policy.get("phases"), names=False),
         )
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError, ValueError):

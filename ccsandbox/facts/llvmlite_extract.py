@@ -9,6 +9,7 @@ llvmlite costs ~27 us per instruction and cannot see constants or global initial
 
 from __future__ import annotations
 
+import json
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -17,6 +18,7 @@ from typing import Any
 
 from ..errors import ModuleError
 from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
+from .irargs import syscall_args_entries
 from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
@@ -62,6 +64,7 @@ class _Function:
     syscalls: set[Any] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
+    syscall_args: set[str] = field(default_factory=set)  # entries as canonical JSON text
     blocks: list[list[int]] = field(default_factory=list)
     sites: list[_Site] = field(default_factory=list)
     block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
@@ -239,6 +242,9 @@ class _Collector:
         else:
             entry = RaxState(reason="asm-rax-operands" if bound else "asm-no-rax-operand")
         sites = scan_asm(text, True, entry, lambda k: k < len(rax) and rax[k])
+        if any(not site.int80 for site in sites):
+            strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
+            fn.syscall_args.update(syscall_args_entries(match[2], instr, args, defs, fn.params, strip))
         for site in sites:
             state = RaxState(reason="asm-intel-syntax") if match[1] else site.state
             if site.int80:
@@ -447,6 +453,8 @@ def _function_json(
         out["indirect_calls"] = [{"type": t, **({"field": f} if f else {})} for t, f in fn.indirect]
     if fn.syscalls:
         out["syscalls"] = list(fn.syscalls)
+    if fn.syscall_args:
+        out["syscall_args"] = [json.loads(entry) for entry in sorted(fn.syscall_args)]
     if fn.refs:
         out["refs"] = sorted(fn.refs)
     if passed_to:

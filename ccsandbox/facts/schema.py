@@ -76,6 +76,8 @@ class FunctionFacts:
     refs: tuple[str, ...] = ()
     field_stores: tuple[tuple[str, str], ...] = ()  # (field, function or "?")
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
+    #: syscall sites with their arguments: {"nr": value, "args": {"i": atom or [atoms]}} (additive)
+    syscall_args: tuple[dict[str, Any], ...] = ()
     order: Order = field(default_factory=lambda: Order({}, []), compare=False, repr=False)
 
     @property
@@ -166,6 +168,17 @@ def _value(raw: Any, where: str) -> Value:
     return raw
 
 
+def _syscall_args(raw: Any, where: str) -> list[dict[str, Any]]:
+    out = []
+    for entry in raw:
+        _value(entry["nr"], where)
+        for atoms in entry.get("args", {}).values():
+            for atom in atoms if isinstance(atoms, list) else [atoms]:
+                _value(atom, where)
+        out.append({"nr": entry["nr"], "args": dict(entry.get("args", {}))})
+    return out
+
+
 def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFacts:
     name = raw["name"]
     return FunctionFacts(
@@ -183,6 +196,7 @@ def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFac
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
+        syscall_args=tuple(_syscall_args(raw.get("syscall_args", []), name)),
         order=Order(raw, chains),
     )
 

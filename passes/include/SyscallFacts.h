@@ -13,6 +13,7 @@
 #define CC_SANDBOX_SYSCALL_FACTS_H
 
 #include "llvm/ADT/MapVector.h"
+#include "llvm/IR/InstrTypes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/PassManager.h"
@@ -49,6 +50,15 @@ struct IndirectCallFact {
   bool operator<(const IndirectCallFact &O) const;
 };
 
+/// A syscall site's number and arguments (ArgFacts.cpp): per argument index, the constants and
+/// parameters it may be; an index absent from Args is unknown. Nr unknown ("?asm"): the site's
+/// arguments could not be read, so none of the function's syscalls has known arguments.
+struct SyscallArgsFact {
+  ValueFact Nr;
+  std::map<unsigned, std::set<ValueFact>> Args;
+  bool operator<(const SyscallArgsFact &O) const;
+};
+
 /// One call, indirect call or syscall site, in block and instruction order (OrderFacts.cpp).
 struct SiteFact {
   unsigned Block = 0;
@@ -69,6 +79,7 @@ struct FunctionFacts {
   std::set<CallFact> Calls;
   std::set<IndirectCallFact> IndirectCalls;
   std::set<ValueFact> Syscalls;
+  std::set<SyscallArgsFact> SyscallArgs;
   std::set<std::string> Refs;                       // functions whose address this code takes
   std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
@@ -88,6 +99,9 @@ struct ModuleFacts {
   std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
   bool ModuleAsmCallsPointers = false;     // file-scope asm calls or jumps through a pointer
 };
+
+/// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
+void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {
 public:

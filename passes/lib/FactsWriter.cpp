@@ -61,6 +61,23 @@ void writeFunction(json::OStream &J, const FunctionFacts &F, const ChainIndex &C
       });
     });
     arrayIfAny(J, "syscalls", F.Syscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
+    arrayIfAny(J, "syscall_args", F.SyscallArgs, [&](const SyscallArgsFact &S) {
+      J.object([&] {
+        J.attribute("nr", valueJson(S.Nr));
+        J.attributeObject("args", [&] {
+          for (const auto &[Idx, Values] : S.Args) {
+            if (Values.size() == 1) {
+              J.attribute(std::to_string(Idx), valueJson(*Values.begin()));
+              continue;
+            }
+            J.attributeArray(std::to_string(Idx), [&] {
+              for (const ValueFact &V : Values)
+                J.value(valueJson(V));
+            });
+          }
+        });
+      });
+    });
     arrayIfAny(J, "refs", F.Refs, [&](const std::string &R) { J.value(R); });
     arrayIfAny(J, "passed_to", F.PassedTo, [&](const auto &P) {
       J.array([&] {

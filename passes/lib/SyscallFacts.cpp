@@ -631,6 +631,8 @@ void Collector::inlineAsmSyscalls(CallBase &CB, InlineAsm &IA, Function &F, Func
   }
   auto IsRax = [&](int K) { return K < (int)Rax.size() && Rax[K]; };
   std::vector<AsmSite> Sites = scanAsm(IA.getAsmString(), true, Entry, IsRax, nullptr);
+  if (llvm::any_of(Sites, [](const AsmSite &S) { return !S.Int80; }))
+    collectSyscallArgs(CB, F, FF);
   if (IA.getDialect() == InlineAsm::AD_Intel)
     for (AsmSite &S : Sites)
       S.State = RaxState(), S.State.Reason = "asm-intel-syntax";

@@ -6,3 +6,7 @@ clang-19 --target=x86_64-linux-musl -O2 -gline-tables-only -S -emit-llvm -fno-di
 CC_SANDBOX_FACTS_OUT=basic.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
     -passes=cc-sandbox-facts -disable-output basic.ll
 python3 -m json.tool basic.facts.json > basic.facts.pretty && mv basic.facts.pretty basic.facts.json
+clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names args.c -o args.ll
+CC_SANDBOX_FACTS_OUT=args.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
+    -passes=cc-sandbox-facts -disable-output args.ll
+python3 -m json.tool args.facts.json > args.facts.pretty && mv args.facts.pretty args.facts.json

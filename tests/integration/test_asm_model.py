@@ -76,3 +76,17 @@ def test_function_pointer_calls_are_modelled(asm_files: dict[str, str]) -> None:
     for path, text in asm_files.items():
         calls_pointer = any(re.match(r"^call\s+\*", line) for line in _code(text))
         assert calls_pointer == bool(MODEL["files"][path].get("indirect_calls")), path
+
+
+def test_syscall_argument_entries_name_modelled_syscalls() -> None:
+    """syscall_args (argument constraints) describe only syscalls the entry makes, with
+    parameters of the function; __clone's flags are its third parameter (rdx -> rdi)."""
+    for path, entry in MODEL["files"].items():
+        numbers = set(entry.get("syscalls", ())) | (
+            {f"p{entry['syscall_param']}"} if "syscall_param" in entry else set()
+        )
+        for site in entry.get("syscall_args", ()):
+            assert site["nr"] in numbers, path
+            assert all(re.fullmatch(r"p\d", v) and 0 <= int(k) < 6 for k, v in site["args"].items()), path
+    clone = MODEL["files"]["src/thread/x86_64/clone.s"]["syscall_args"]
+    assert {"nr": 56, "args": {"0": "p2"}} in clone

@@ -7,6 +7,7 @@ import json
 import pytest
 
 from ccsandbox.bpf import insn as bpf
+from ccsandbox.bpf.args import ArgCmp
 from ccsandbox.bpf.insn import unpack
 from ccsandbox.bpf.vm import run
 from ccsandbox.embed.exports import (
@@ -98,3 +99,56 @@ def test_allow_takes_names_and_numbers_and_refuses_anything_else() -> None:
         with pytest.raises(ExportError, match="not an x86_64 syscall"):
             syscall_names([bogus])
     assert "getpid" in plan_export(SANDBOXED, "systemd", ["39"]).allow
+
+
+# --- argument constraints ----------------------------------------------------------------------
+
+NO_EXEC = ((ArgCmp(2, 0x4, 0),),)
+REQUESTS = ((ArgCmp.eq(1, 0x5401, 32),), (ArgCmp.eq(1, 0x5413, 32),))
+THREADS = ((ArgCmp.eq(0, 0x7D0F00),),)
+CONSTRAINED = ExportSubject(
+    allowed=(*HELLO, "mprotect", "ioctl", "clone"),
+    sandboxed=True,
+    args={"mprotect": NO_EXEC, "ioctl": REQUESTS, "clone": THREADS},
+)
+
+
+def test_oci_carries_one_rule_per_alternative_with_eq_and_masked_eq() -> None:
+    rules = oci(CONSTRAINED)["syscalls"]
+    assert isinstance(rules, list)
+    plain = rules[0]["names"]
+    assert "write" in plain and not {"mprotect", "ioctl", "clone"} & set(plain)
+    by_name: dict[str, list[object]] = {}
+    for rule in rules[1:]:
+        by_name.setdefault(rule["names"][0], []).append(rule["args"])
+    assert by_name["clone"] == [[{"index": 0, "value": 0x7D0F00, "op": "SCMP_CMP_EQ"}]]
+    assert by_name["mprotect"] == [[{"index": 2, "value": 4, "valueTwo": 0, "op": "SCMP_CMP_MASKED_EQ"}]]
+    assert {"index": 1, "value": 0xFFFFFFFF, "valueTwo": 0x5413, "op": "SCMP_CMP_MASKED_EQ"} in [
+        a[0] for a in by_name["ioctl"]
+    ]
+
+
+def test_the_bpf_export_checks_the_arguments() -> None:
+    prog = unpack(export_policy(CONSTRAINED, "bpf"))
+    mprotect, ioctl = SYSCALL_NUMBERS["mprotect"], SYSCALL_NUMBERS["ioctl"]
+    assert run(prog, mprotect, args=(0, 0, 3, 0, 0, 0)) == bpf.RET_ALLOW
+    assert run(prog, mprotect, args=(0, 0, 7, 0, 0, 0)) == bpf.RET_KILL_PROCESS
+    assert run(prog, ioctl, args=(0, 0x5413, 0, 0, 0, 0)) == bpf.RET_ALLOW
+    assert run(prog, ioctl, args=(0, 0x5412, 0, 0, 0, 0)) == bpf.RET_KILL_PROCESS
+
+
+def test_systemd_cannot_check_arguments_so_it_allows_by_name_and_says_so() -> None:
+    plan = plan_export(CONSTRAINED, "systemd")
+    assert plan.args == {} and plan.unchecked == ("clone", "ioctl", "mprotect")
+    lines = systemd(CONSTRAINED)
+    assert any("mprotect" in line and line.startswith("SystemCallFilter=") for line in lines)
+    assert any(line.startswith("# argument checks not expressible here") for line in lines)
+
+
+def test_what_the_launcher_needs_is_exported_unconstrained() -> None:
+    with_runc_needs = ExportSubject(
+        allowed=(*HELLO, "fcntl", "mmap"), args={"fcntl": ((ArgCmp.eq(1, 1, 32),),), "mmap": NO_EXEC}
+    )
+    plan = plan_export(with_runc_needs, "oci")
+    assert plan.args == {} and plan.unchecked == ("fcntl", "mmap")
+    assert set(plan_export(with_runc_needs, "bpf").args) == {"fcntl", "mmap"}  # bwrap only execs
