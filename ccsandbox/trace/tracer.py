@@ -406,7 +406,10 @@ class _Session:
             if status == SECCOMP_STOP and tgid_of.get(waited) not in full:  # the hot path, once per syscall
                 info = syscall_info(waited)
                 self.record(waited, info.arch, info.nr, info.args)
-                err = resume(pt.PTRACE_CONT, waited, 0)
+                # the call may have been the program's own filter install, which switches this
+                # process to entry stops (on_own_filter): from the next call on, so resume with
+                # PTRACE_SYSCALL at once, or the next call's only stop would be skipped as "full"
+                err = resume(pt.PTRACE_SYSCALL if tgid_of.get(waited) in full else pt.PTRACE_CONT, waited, 0)
                 if err and err != ESRCH:
                     raise pt.TraceError("resuming", err, waited)
                 continue
