@@ -52,11 +52,12 @@ SUBJECTS = {
             None,
             "src/coreutils-9.1/src/ls",
             EXAMPLES / "real/coreutils-ls/workload.json",
-            static_transition=None,
-            trace_point=None,
-            point_note="the study cut at the call to clear_files in main; LTO inlines clear_files into main "
-            "and the build has no debug info, so there is neither a function nor a call site to cut at "
-            "(phasecut: unknown function clear_files; the tracer: no address to break at); ls has one phase only",
+            static_transition="main:clear_files",
+            trace_point="gobble_file",
+            point_note="statically, the call to clear_files in main (as the study), which phasecut finds "
+            "through the recipe's debug line tables although LTO inlines clear_files into main; the tracer "
+            "needs a symbol, so it splits at the first entry of gobble_file, the first thing ls does after "
+            "clear_files (a later point: its second phase can only be smaller)",
         ),
         Subject(
             "sqlite3",
