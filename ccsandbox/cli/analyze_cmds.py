@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -34,6 +36,11 @@ mode_option = click.option(
     show_default=True,
     help="How indirect calls are resolved: by function type only, or also by struct field.",
 )
+
+
+def transitions_option(help_text: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """``--entry FUNC`` / ``--at CALLER:CALLEE``, repeatable, kept in the order given (explain, phasecut)."""
+    return click.option("--entry", "--at", "transitions", multiple=True, metavar="FUNC|CALLER:CALLEE", help=help_text)
 
 
 def _exec_facts(target: Path, facts: Facts, result: Analysis, program: str) -> ExecFacts:
@@ -131,14 +138,7 @@ def _syscall_number(text: str) -> int:
 @click.argument("syscall")
 @mode_option
 @click.option("--phase", "phase", type=int, default=None, help="Explain it in this phase (0 = start-up).")
-@click.option(
-    "--entry",
-    "--at",
-    "transitions",
-    multiple=True,
-    metavar="FUNC|CALLER:CALLEE",
-    help="The phase transitions, in order, as for `phasecut` (with --phase).",
-)
+@transitions_option("The phase transitions, in order, as for `phasecut` (with --phase).")
 def explain(target: Path, syscall: str, mode: str, phase: int | None, transitions: tuple[str, ...]) -> int:
     """Show why SYSCALL (name or number) is allowed for TARGET: the shortest call chain from an
     entry point to a site that makes it, or the rule that always allows it. With --phase K and

@@ -23,6 +23,7 @@ from ..analysis.suggest import Suggestion, suggest_transitions
 from ..facts.extract import load_facts
 from ..module import libc_names
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
+from .analyze_cmds import mode_option, target_argument, transitions_option
 
 FORMAT = "cc-sandbox-phasecut"
 
@@ -91,26 +92,14 @@ def _render_suggestions(program: str, found: list[Suggestion], whole: int, secon
 
 
 @click.command("phasecut")
-@click.argument("target", type=click.Path(path_type=Path))
-@click.option(
-    "--entry",
-    "--at",
-    "transitions",
-    multiple=True,
-    metavar="FUNC|CALLER:CALLEE",
-    help="A transition, in program order (repeatable): --entry FUNC (its first entry) or "
-    "--at CALLER:CALLEE (just before that call).",
+@target_argument
+@transitions_option(
+    "A transition, in program order (repeatable): --entry FUNC (its first entry) or "
+    "--at CALLER:CALLEE (just before that call)."
 )
 @click.option("--suggest", is_flag=True, help="Rank candidate transitions by how much they block afterwards.")
 @click.option("-n", "count", type=int, default=5, show_default=True, help="How many suggestions to show.")
-@click.option(
-    "--indirect",
-    "mode",
-    type=click.Choice([m.value for m in IndirectMode]),
-    default=IndirectMode.SIGNATURE.value,
-    show_default=True,
-    help="How indirect calls are resolved.",
-)
+@mode_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (format cc-sandbox-phasecut).")
 def phasecut(target: Path, transitions: tuple[str, ...], suggest: bool, count: int, mode: str, as_json: bool) -> int:
     """Syscalls allowed per phase of TARGET (a binary built by cc-sandbox, its .bc, or .facts).
