@@ -26,6 +26,8 @@ class NativeFunction:
     #: syscall sites with their arguments, as the facts' ``syscall_args`` entries
     #: (``{"nr": 56, "args": {"0": "p2"}}``); a syscall with no entry has unknown arguments
     syscall_args: tuple[dict[str, Any], ...] = ()
+    #: its return value is the raw result of its syscall (an -ENOSYS test of it is a fallback guard)
+    returns_syscall_result: bool = False
 
 
 def parse_asm_model(obj: dict[str, Any]) -> dict[str, NativeFunction]:
@@ -43,6 +45,7 @@ def parse_asm_model(obj: dict[str, Any]) -> dict[str, NativeFunction]:
                 calls=tuple(entry.get("calls", ())),
                 indirect_calls=tuple(entry.get("indirect_calls", ())),
                 syscall_args=tuple(entry.get("syscall_args", ())),
+                returns_syscall_result=entry.get("returns_syscall_result") == symbol,
             )
     return model
 

@@ -13,10 +13,18 @@ import click
 from ..analysis.analyze import Analysis
 from ..analysis.analyze import analyze as run_analysis
 from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import load_asm_model
+from ..analysis.asm_model import NativeFunction, load_asm_model
 from ..analysis.callgraph import IndirectMode
 from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
 from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts, module_exec_facts
+from ..analysis.fallbacks import (
+    DEFAULT_MIN_KERNEL,
+    FallbackPruning,
+    fallback_report,
+    kernel_text,
+    parse_min_kernel,
+    prune_fallbacks,
+)
 from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy, explain_chain
@@ -63,6 +71,40 @@ def _exec_lines(execs: ExecFacts) -> list[str]:
     return lines
 
 
+min_kernel_option = click.option(
+    "--min-kernel",
+    default=DEFAULT_MIN_KERNEL,
+    show_default=True,
+    metavar="X.Y|none",
+    help="Leave out musl's ENOSYS fallbacks that kernels X.Y and newer never run, as the build's "
+    "filter for those kernels does (none: keep them).",
+)
+
+
+def without_fallbacks(
+    facts: Facts, natives: dict[str, NativeFunction], mode: str, min_kernel: str
+) -> tuple[Facts, Analysis, Analysis, FallbackPruning | None]:
+    """(facts the policy is computed from, its analysis, the analysis with every fallback, the
+    pruning or None) -- as the build computes its filter for kernels >= --min-kernel."""
+    everywhere = run_analysis(facts, natives, IndirectMode(mode))
+    version = parse_min_kernel(min_kernel)
+    pruning = prune_fallbacks(facts, natives, version) if version else None
+    if pruning is None or not pruning.removed:
+        return facts, everywhere, everywhere, None
+    return pruning.facts, run_analysis(pruning.facts, natives, IndirectMode(mode)), everywhere, pruning
+
+
+def _fallback_lines(report: dict[str, Any] | None) -> list[str]:
+    if not report or not report["removed_syscalls"]:
+        return []
+    names = " ".join(report["removed_syscalls"])
+    return [
+        f"fallbacks   kernels older than {report['min_kernel']} also get: {names} "
+        f"({report['older_kernel_allowed_count']} allowed; musl's ENOSYS fallbacks, "
+        f"{report['removed_sites']} sites)"
+    ]
+
+
 def _render(policy: Policy, constraints: ConstraintSet) -> str:
     s = policy.stats
     names = " ".join(f"{name_of(nr)}({nr})" for nr in policy.allowed)
@@ -91,6 +133,7 @@ def _render(policy: Policy, constraints: ConstraintSet) -> str:
     show_default=True,
     help="What a syscall site with an unknown number does: widen the policy to everything, or fail.",
 )
+@min_kernel_option
 @click.option("--json", "as_json", is_flag=True, help="Print the policy as JSON (format cc-sandbox-policy).")
 @click.option(
     "-o",
@@ -98,26 +141,32 @@ def _render(policy: Policy, constraints: ConstraintSet) -> str:
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the policy JSON here (`-': to stdout, instead of the summary).",
 )
-def analyze(target: Path, mode: str, unresolved: str, as_json: bool, output: Path | None) -> int:
+def analyze(target: Path, mode: str, unresolved: str, min_kernel: str, as_json: bool, output: Path | None) -> int:
     """Compute the system calls TARGET can make (a binary built by cc-sandbox, its .bc, or .facts).
 
     Prints the allowed set with its size against the x86_64 table. Unknown syscall numbers are
     never dropped: they widen the policy to allow-all (the default) or fail with --unresolved refuse.
+    The set is the one for kernels --min-kernel and newer; what older kernels also get (musl's
+    ENOSYS fallbacks) is listed apart.
     """
     started = time.monotonic()
-    facts = load_facts(target)
+    loaded = load_facts(target)
     natives = load_asm_model()
-    result = run_analysis(facts, natives, IndirectMode(mode))
+    facts, result, everywhere, pruning = without_fallbacks(loaded, natives, mode, min_kernel)
     policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
-    execs = _exec_facts(target, facts, result, target.name)
+    execs = _exec_facts(target, loaded, everywhere, target.name)
     constraints = analysis_constraints(result, facts, natives)
-    document = (
-        json.dumps({**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}, indent=2) + "\n"
-    )
+    report = None
+    if pruning is not None:
+        older = build_policy(everywhere, str(target), unresolved)
+        report = fallback_report(set(older.allowed), set(policy.allowed), pruning)
+    body = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
+    document = json.dumps({**body, **({"fallbacks": report} if report else {})}, indent=2) + "\n"
     if output is not None:
         write_document(output, document.encode())
     if not (output is not None and is_stdout(output)):
-        click.echo(document.rstrip("\n") if as_json else "\n".join([_render(policy, constraints), *_exec_lines(execs)]))
+        summary = [_render(policy, constraints), *_fallback_lines(report), *_exec_lines(execs)]
+        click.echo(document.rstrip("\n") if as_json else "\n".join(summary))
     return 0
 
 
@@ -139,20 +188,35 @@ def _syscall_number(text: str) -> int:
 @mode_option
 @click.option("--phase", "phase", type=int, default=None, help="Explain it in this phase (0 = start-up).")
 @transitions_option("The phase transitions, in order, as for `phasecut` (with --phase).")
-def explain(target: Path, syscall: str, mode: str, phase: int | None, transitions: tuple[str, ...]) -> int:
+@min_kernel_option
+def explain(
+    target: Path, syscall: str, mode: str, phase: int | None, transitions: tuple[str, ...], min_kernel: str
+) -> int:
     """Show why SYSCALL (name or number) is allowed for TARGET: the shortest call chain from an
     entry point to a site that makes it, or the rule that always allows it. With --phase K and
     the transitions, the chain starts from what can still run in phase K (why is it allowed
     after the transition).
     """
     nr = _syscall_number(syscall)
-    facts = load_facts(target)
     natives = load_asm_model()
-    result = run_analysis(facts, natives, IndirectMode(mode))
+    facts, result, everywhere, pruning = without_fallbacks(load_facts(target), natives, mode, min_kernel)
     if phase is None:
         if transitions:
             raise click.UsageError("--entry/--at need --phase K")
-        lines = explain_chain(result, nr)
+        if pruning is None or nr in result.syscalls.sites or nr not in everywhere.syscalls.sites:
+            lines = explain_chain(result, nr)
+        else:
+            lines = [
+                f"{name_of(nr)} is allowed only on kernels older than {kernel_text(pruning.min_kernel)}: every way "
+                "to it runs after a newer syscall answered -ENOSYS (musl's fallback), which newer kernels never do"
+            ]
+            lines += explain_chain(everywhere, nr)
+            removed = fallback_report(set(everywhere.syscalls.sites), set(result.syscalls.sites), pruning)
+            sites: list[dict[str, Any]] = removed["removed_syscalls"].get(name_of(nr), [])
+            for site in sites:
+                after = ", ".join(site["runs_only_after_enosys_from"])
+                what = f"{site['kind']} {' '.join(site['what'])}"
+                lines.append(f"  fallback  in {site['function']}: {what}, after -ENOSYS from {after}")
         lines += explain_constraint(analysis_constraints(result, facts, natives), nr)
         if nr in (EXECVE, EXECVEAT):
             lines += _exec_lines(_exec_facts(target, facts, result, target.name))

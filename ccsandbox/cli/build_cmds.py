@@ -80,6 +80,8 @@ def _click_option(spec: OptionSpec) -> Callable[[Callable[..., Any]], Callable[.
     if spec.kind in ("multi", "path"):
         kind = click.Path(exists=True, dir_okay=False) if spec.kind == "path" else None
         return click.option(spec.flag, name, multiple=True, metavar=spec.metavar, type=kind, help=spec.help)
+    if not spec.choices:  # a free-form value, checked by the spec
+        return click.option(spec.flag, name, default=None, metavar=spec.metavar, help=spec.help)
     return click.option(spec.flag, name, type=click.Choice(spec.choices), default=None, help=spec.help)
 
 

@@ -63,11 +63,17 @@ def compare(policy: Path, traces: tuple[Path, ...], as_json: bool, figure: Path 
         )
     checked = sorted(source.args)
     if as_json:
-        click.echo(json.dumps({**result.to_json(), "argument_checked": checked}, indent=2))
+        older = {"older_kernels": {"below": source.older_below, "also_allowed": list(source.older_kernels)}}
+        click.echo(json.dumps({**result.to_json(), "argument_checked": checked, **older}, indent=2))
     else:
         click.echo(_render(result))
         if checked:  # traces record syscall numbers, not argument values
             click.echo(f"argument checks ({len(checked)}, not compared with the traces): {' '.join(checked)}")
+        if source.older_kernels:
+            click.echo(
+                f"kernels older than {source.older_below} also get ({len(source.older_kernels)}, musl's ENOSYS "
+                f"fallbacks): {' '.join(source.older_kernels)}"
+            )
     if figure is not None:
         figure.write_text(render_svg(result))
     return 1 if result.unsound or result.phase_unsound else 0

@@ -176,6 +176,8 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...], 
         exec_mode=policy.exec_mode,
         sandboxed=policy.sandboxed,
         args=policy.args,
+        older_kernels=policy.older_kernels,
+        older_below=policy.older_below,
     )
     data = export_policy(subject, fmt, extra)
     plan = plan_export(subject, fmt, extra)

@@ -15,15 +15,13 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..analysis.analyze import analyze
 from ..analysis.asm_model import load_asm_model
-from ..analysis.callgraph import IndirectMode
 from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
 from ..analysis.suggest import Suggestion, suggest_transitions
 from ..facts.extract import load_facts
 from ..module import libc_names
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
-from .analyze_cmds import mode_option, target_argument, transitions_option
+from .analyze_cmds import min_kernel_option, mode_option, target_argument, transitions_option, without_fallbacks
 
 FORMAT = "cc-sandbox-phasecut"
 
@@ -100,23 +98,27 @@ def _render_suggestions(program: str, found: list[Suggestion], whole: int, secon
 @click.option("--suggest", is_flag=True, help="Rank candidate transitions by how much they block afterwards.")
 @click.option("-n", "count", type=int, default=5, show_default=True, help="How many suggestions to show.")
 @mode_option
+@min_kernel_option
 @click.option("--json", "as_json", is_flag=True, help="Print the result as JSON (format cc-sandbox-phasecut).")
-def phasecut(target: Path, transitions: tuple[str, ...], suggest: bool, count: int, mode: str, as_json: bool) -> int:
+def phasecut(
+    target: Path, transitions: tuple[str, ...], suggest: bool, count: int, mode: str, min_kernel: str, as_json: bool
+) -> int:
     """Syscalls allowed per phase of TARGET (a binary built by cc-sandbox, its .bc, or .facts).
 
     Phase 0 runs from start-up; phase k begins when transition k first runs, in any thread. A
     phase allows everything any thread can still do from then on (the rest of every caller,
     exit paths, handlers, threads started earlier) and, as seccomp filters only tighten, all
-    later phases too.
+    later phases too. As in the build's filter for kernels --min-kernel and newer, musl's ENOSYS
+    fallbacks that such kernels never run are left out.
     """
     started = time.monotonic()
     if suggest == bool(transitions):
         raise click.UsageError("give --entry/--at transitions, or --suggest (not both)")
     parsed = [Transition.parse(spec) for spec in transitions]
-    facts = load_facts(target)
+    loaded_facts = load_facts(target)
     loaded = time.monotonic()
     natives = load_asm_model()
-    whole = analyze(facts, natives, IndirectMode(mode))
+    facts, whole, _, _ = without_fallbacks(loaded_facts, natives, mode, min_kernel)
     if suggest:
         found = suggest_transitions(facts, natives, whole, count, libc_names())
         if as_json:

@@ -14,8 +14,9 @@ from typing import Any
 from .. import __version__
 from ..analysis.analyze import Analysis, analyze
 from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import load_asm_model
+from ..analysis.asm_model import NativeFunction, load_asm_model
 from ..analysis.exec_facts import module_exec_facts
+from ..analysis.fallbacks import FallbackPruning, fallback_report, kernel_text, parse_min_kernel, prune_fallbacks
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..driver.startup import check_fini_array
@@ -68,6 +69,16 @@ def _facts_of_module(module: Path) -> Facts:
     return parse_facts(extract_facts(module), str(module))
 
 
+def _pruning(facts: Facts, natives: dict[str, NativeFunction], options: PolicyOptions) -> FallbackPruning | None:
+    """The facts without the ENOSYS fallbacks of --min-kernel, or None (--min-kernel none, or
+    nothing to prune: one filter for every kernel)."""
+    min_kernel = parse_min_kernel(options.min_kernel)
+    if min_kernel is None:
+        return None
+    pruning = prune_fallbacks(facts, natives, min_kernel)
+    return pruning if pruning.removed else None
+
+
 def _phase_sets(
     facts: Facts, whole: Analysis, specs: tuple[str, ...], allowed: set[int]
 ) -> list[tuple[str, frozenset[int]]]:
@@ -113,11 +124,22 @@ def analyse_and_embed(
     try:
         parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
         natives = load_asm_model()
-        whole = analyze(parsed, natives)
+        everywhere = analyze(parsed, natives)  # with every fallback: what an older kernel may need
+        pruning = _pruning(parsed, natives, options)
+        now = pruning.facts if pruning else parsed
+        whole = analyze(now, natives) if pruning else everywhere
         policy = build_policy(whole, program, seconds=time.monotonic() - started)
-        execs = module_exec_facts(parsed, whole, module, program)
-        constraints = analysis_constraints(whole, parsed, natives)
-        phase_sets = _phase_sets(parsed, whole, phases, set(policy.allowed)) if phases else []
+        execs = module_exec_facts(parsed, everywhere, module, program)
+        constraints = analysis_constraints(whole, now, natives)
+        phase_sets = _phase_sets(now, whole, phases, set(policy.allowed)) if phases else []
+        older: tuple[Policy, list[tuple[str, frozenset[int]]], Any] | None = None
+        if pruning:
+            older_policy = build_policy(everywhere, program)
+            older = (
+                older_policy,
+                _phase_sets(parsed, everywhere, phases, set(older_policy.allowed)) if phases else [],
+                analysis_constraints(everywhere, parsed, natives),
+            )
     except LinkError:
         raise  # a refused transition: already one complete message
     except CcSandboxError as err:
@@ -130,6 +152,8 @@ def analyse_and_embed(
     document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
+    if pruning and older:
+        document["fallbacks"] = fallback_report(set(older[0].allowed), set(policy.allowed), pruning)
     notes = []
     if policy.allow_all:
         if options.sandbox and options.unresolved != "allow-all":
@@ -151,7 +175,28 @@ def analyse_and_embed(
             rules=rules,
             constraints=constraints,
         )
-        write_filters(staged, enforcement.programs)
+        older_programs = None
+        if pruning and older:
+            older_enforcement = enforce(
+                older[0],
+                options,
+                program,
+                older[1],
+                self_only=execs.self_only,
+                exec_summary=execs.summary(),
+                rules=rules,
+                constraints=older[2],
+            )
+            older_programs = older_enforcement.programs
+            if older_programs != enforcement.programs:
+                enforcement.info["older_kernels"] = {
+                    "below": kernel_text(pruning.min_kernel),
+                    "allowed": older_enforcement.info["allowed"],
+                    "instructions": older_enforcement.info["instructions"],
+                    "filter_sha256": older_enforcement.info["filter_sha256"],
+                    **({"phases": older_enforcement.info["phases"]} if phases else {}),
+                }
+        write_filters(staged, enforcement.programs, older_programs, pruning.min_kernel if pruning else None)
         write_metadata(
             staged,
             {

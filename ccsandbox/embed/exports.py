@@ -145,6 +145,10 @@ class ExportSubject:
     exec_mode: str | None = None  # block | allow | floor | none | None (exec not reachable or unknown)
     sandboxed: bool = False  # the binary installs its own filter at start-up
     args: Mapping[str, ArgRule] = field(default_factory=dict)  # name -> argument rule
+    #: names the binary's filter allows only on kernels older than ``older_below`` (ENOSYS
+    #: fallbacks): an export cannot tell the kernel it will run on, so it allows them too
+    older_kernels: tuple[str, ...] = ()
+    older_below: str | None = None
 
 
 @dataclass(frozen=True)
@@ -182,6 +186,9 @@ def plan_export(subject: ExportSubject, fmt: str, extra: Iterable[str] = ()) -> 
     added = {
         f"{launcher.name} (after loading the filter)": launcher.needs,
         "the binary's own filter install (before its filter exists)": STARTUP if subject.sandboxed else (),
+        f"kernels older than {subject.older_below} (musl's ENOSYS fallbacks; the export cannot tell the kernel)": (
+            subject.older_kernels
+        ),
         "--allow": syscall_names(extra),
     }
     allow = set(subject.allowed)

@@ -15,11 +15,12 @@ from __future__ import annotations
 
 import os
 import shlex
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
+from ..analysis.fallbacks import DEFAULT_MIN_KERNEL, parse_min_kernel
 from ..errors import CcSandboxError
 
 ENV = "CC_SANDBOX_OPTIONS"
@@ -56,6 +57,7 @@ class PolicyOptions:
     unresolved: str = "refuse"  # refuse | allow-all: what a syscall number the analysis cannot know does
     phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
     phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
+    min_kernel: str = DEFAULT_MIN_KERNEL  # "MAJOR.MINOR": prune ENOSYS fallbacks that kernel never runs; "none"
 
     def phases_for(self, output_name: str) -> tuple[str, ...]:
         """The transitions of the link writing ``output_name`` (none without a sandbox)."""
@@ -99,10 +101,13 @@ class OptionSpec:
     metavar: str = ""
     choices: tuple[str, ...] = ()
     values: Mapping[str, Any] | None = None  # choice -> field value, when they differ
+    check: Callable[[str], object] | None = None  # validates a free-form value (raises CcSandboxError)
     flag_value: Any = None  # the field's value when a "flag" is given
     help: str = ""
 
     def convert(self, text: str) -> Any:
+        if self.check is not None:
+            self.check(text)
         if self.choices and text not in self.choices:
             raise CcSandboxError(f"{self.flag}: invalid choice {text!r} (choose from {', '.join(self.choices)})")
         return self.values[text] if self.values else text
@@ -178,6 +183,16 @@ SPECS: tuple[OptionSpec, ...] = (
         help="A syscall site whose number the analysis cannot know: fail the link naming the site "
         "(refuse, default), or build a filter that allows every syscall (allow-all, said in capitals "
         "by the build and inspect).",
+    ),
+    OptionSpec(
+        "--min-kernel",
+        "min_kernel",
+        "choice",
+        metavar="X.Y",
+        check=parse_min_kernel,
+        help="Drop musl's ENOSYS fallbacks (pipe after pipe2, epoll_wait after epoll_pwait, ...) from "
+        f"the filter used on kernels X.Y and newer (default {DEFAULT_MIN_KERNEL}); the binary also carries "
+        "the filter with them and installs it on older kernels. none: one filter, fallbacks kept.",
     ),
     OptionSpec(
         "--phase-entry",

@@ -32,6 +32,9 @@ class PolicySource:
 
     #: phase K's transition (None for 0) and allowed names, for binaries built with phases
     phases: list[tuple[str | None, list[str]]] = field(default_factory=list)
+    #: names allowed only on kernels older than ``older_below`` (musl's ENOSYS fallbacks)
+    older_kernels: tuple[str, ...] = ()
+    older_below: str | None = None
 
     def phase(self, index: int) -> list[str]:
         """The allowed names of phase ``index``; one clear error when there is no such phase."""
@@ -72,6 +75,17 @@ def _phases(rows: Any, names: bool) -> list[tuple[str | None, list[str]]]:
     ]
 
 
+def _older(doc: Any, allowed: list[str]) -> dict[str, Any]:
+    """``older_kernels``/``older_below`` fields from an ``older_kernels`` entry (the enforcement's
+    filter for kernels older than --min-kernel) or a policy's ``fallbacks``."""
+    if not isinstance(doc, dict):
+        return {}
+    names: list[Any] = doc.get("allowed") or doc.get("older_kernel_allowed") or []
+    below = doc.get("below", doc.get("min_kernel"))
+    extra = tuple(sorted(set(map(str, names)) - set(allowed)))
+    return {"older_kernels": extra, "older_below": str(below)} if extra else {}
+
+
 def read_policy_source(source: Path) -> PolicySource:
     """The policy carried by ``source``; one clear error if it is neither kind."""
     with open(source, "rb") as stream:
@@ -90,6 +104,7 @@ def read_policy_source(source: Path) -> PolicySource:
             True,
             args=_args(meta.get("constraints")),
             phases=_phases(meta.get("phases"), names=True),
+            **_older(meta.get("older_kernels"), list(meta.get("allowed", []))),
         )
     try:
         policy = json.loads(source.read_text())
@@ -106,6 +121,7 @@ def read_policy_source(source: Path) -> PolicySource:
                 tuple(enforced["allowed"]),
                 _args(enforced.get("constraints")),
                 phases=_phases(policy.get("phases"), names=False),
+                **_older(enforced.get("older_kernels"), list(enforced["allowed"])),
             )
         return PolicySource(
             str(policy["program"]),
@@ -115,6 +131,7 @@ def read_policy_source(source: Path) -> PolicySource:
             _seconds(policy),
             args=_args(policy.get("constraints")),
             phases=_phases(policy.get("phases"), names=False),
+            **_older(policy.get("fallbacks"), [entry["name"] for entry in policy["allowed"]]),
         )
     except (json.JSONDecodeError, KeyError, TypeError, UnicodeDecodeError, AttributeError, ValueError):
         raise CcSandboxError(f"{source} is neither a sandboxed binary nor a cc-sandbox policy JSON") from None

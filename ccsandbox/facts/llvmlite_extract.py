@@ -19,6 +19,7 @@ from typing import Any
 from ..errors import ModuleError
 from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 from .irargs import syscall_args_entries
+from .irfallback import enosys_blocks
 from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
@@ -68,6 +69,7 @@ class _Function:
     blocks: list[list[int]] = field(default_factory=list)
     sites: list[_Site] = field(default_factory=list)
     block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
+    enosys_blocks: dict[int, list[list[int]]] = field(default_factory=dict)  # block -> guards (sites)
 
 
 @dataclass
@@ -188,6 +190,7 @@ class _Collector:
             if match:
                 defs[match[1]] = match[2]
         blocks = split_blocks(fn.body)
+        site_of: dict[str, int] = {}  # SSA name -> the site whose result it is
         for number, block in enumerate(blocks):
             for stripped in block.lines:
                 if stripped.startswith("#dbg_"):
@@ -200,12 +203,18 @@ class _Collector:
                 self._uses(fn, instr, callee)
                 if callee is not None:
                     self._call(fn, defs, instr)
+                    before = len(fn.sites)
                     self._site(fn, defs, instr, number)
                     self._passed(instr)
+                    named = _DEF.match("  " + stripped)
+                    if named and len(fn.sites) > before:
+                        site_of[named[1]] = before
         succ = successors(blocks)
         fn.block_inlined = _starts(fn.block_inlined, succ)
         if fn.sites or fn.block_inlined:
             fn.blocks = succ
+        if site_of:
+            fn.enosys_blocks = enosys_blocks(blocks, succ, defs, site_of, {s.block for s in fn.sites})
 
     def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
         """Record the call as a site in order, with what it alone contributes."""
@@ -493,6 +502,8 @@ def _order_json(fn: _Function, out: dict[str, Any], chains: dict[tuple[str, ...]
     inlined = {str(n): chains[site.inlined] for n, site in enumerate(fn.sites) if site.inlined}
     if inlined:
         order["inlined"] = inlined
+    if fn.enosys_blocks:
+        order["enosys_blocks"] = {str(b): fn.enosys_blocks[b] for b in sorted(fn.enosys_blocks)}
     return order
 
 

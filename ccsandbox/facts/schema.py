@@ -7,6 +7,7 @@ message naming the versions this cc-sandbox reads.
 
 from __future__ import annotations
 
+import bisect
 import json
 from dataclasses import dataclass, field
 from functools import cached_property
@@ -95,6 +96,40 @@ class FunctionFacts:
         """Block -> (inlined-at chain, index of the first site not before the chain's code)."""
         return self.order.block_inlined
 
+    @property
+    def enosys_blocks(self) -> dict[int, tuple[tuple[int, ...], ...]]:
+        """Block -> guards: each the sites one of whose -ENOSYS result every path to it saw."""
+        return self.order.enosys_blocks
+
+    def without_sites(self, dead: frozenset[int]) -> FunctionFacts:
+        """These facts with the sites ``dead`` removed, and every call, indirect call and syscall
+        fact that only they gave. Used to drop fallback code that cannot run (facts stay in the
+        format: indexes are renumbered, ``enosys_blocks`` is dropped with the sites it named).
+        ``refs`` and ``field_stores`` are kept: removing them would only ever be less safe."""
+        raw = self.order._raw
+        sites = raw.get("sites", [])
+        keep = [n for n in range(len(sites)) if n not in dead]
+        lists = {"c": "calls", "i": "indirect_calls", "s": "syscalls"}
+        live: dict[str, list[int]] = {
+            k: sorted({r for n in keep if sites[n][1] == k for r in sites[n][2:]}) for k in lists
+        }
+        renumber = {k: {old: new for new, old in enumerate(live[k])} for k in lists}
+        out = {key: value for key, value in raw.items() if key != "enosys_blocks"}
+        for kind, key in lists.items():
+            out[key] = [raw[key][n] for n in live[kind]] if key in raw else []
+        out["sites"] = [[sites[n][0], sites[n][1], *(renumber[sites[n][1]][r] for r in sites[n][2:])] for n in keep]
+        position = {old: new for new, old in enumerate(keep)}
+        out["inlined"] = {str(position[int(n)]): c for n, c in raw.get("inlined", {}).items() if int(n) in position}
+        out["block_inlined"] = {
+            b: [[chain, bisect.bisect_left(keep, first)] for chain, first in starts]
+            for b, starts in raw.get("block_inlined", {}).items()
+        }
+        values = set(map(json.dumps, out["syscalls"]))
+        out["syscall_args"] = [
+            e for e in raw.get("syscall_args", []) if not isinstance(e["nr"], int) or json.dumps(e["nr"]) in values
+        ]
+        return _function(out, self.order._chains)
+
 
 class Order:
     """A function's order facts (version 2), decoded on first use: only the phase analysis
@@ -120,6 +155,20 @@ class Order:
             return _sites(self._raw, self._chains)
         except (IndexError, TypeError, ValueError) as err:
             raise self._malformed(err) from None
+
+    @cached_property
+    def enosys_blocks(self) -> dict[int, tuple[tuple[int, ...], ...]]:
+        try:
+            count = len(self._raw.get("sites", ()))
+            out = {
+                int(b): tuple(tuple(int(s) for s in guard) for guard in guards)
+                for b, guards in self._raw.get("enosys_blocks", {}).items()
+            }
+        except (TypeError, ValueError) as err:
+            raise self._malformed(err) from None
+        if any(not 0 <= s < count for guards in out.values() for guard in guards for s in guard):
+            raise self._malformed(IndexError("an enosys_blocks guard names no site"))
+        return out
 
     @cached_property
     def block_inlined(self) -> dict[int, tuple[tuple[tuple[str, ...], int], ...]]:

@@ -12,6 +12,7 @@
 #ifndef CC_SANDBOX_SYSCALL_FACTS_H
 #define CC_SANDBOX_SYSCALL_FACTS_H
 
+#include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
@@ -87,6 +88,8 @@ struct FunctionFacts {
   std::vector<SiteFact> Sites;                // order facts: the sites, in block/instruction order
   // block -> inlined-at chain in it -> index of the first site not before the chain's first instruction
   std::map<unsigned, std::map<std::vector<std::string>, unsigned>> BlockInlined;
+  // block (with sites) -> guards: sets of sites one of whose -ENOSYS result every path saw
+  std::map<unsigned, std::set<std::vector<unsigned>>> EnosysBlocks;
 };
 
 struct ModuleFacts {
@@ -121,6 +124,11 @@ void writeFactsJson(const ModuleFacts &Facts, llvm::raw_ostream &OS);
 /// site and the facts it produced can never disagree.
 void collectOrderFacts(llvm::Function &F, FunctionFacts &FF,
                        llvm::function_ref<void(llvm::CallBase &, FunctionFacts &)> Classify);
+
+/// ENOSYS fallback facts (FallbackFacts.cpp): the blocks of F that run only after one of the
+/// sites (`SiteOf`: call instruction -> its index in FF.Sites) returned -ENOSYS.
+void collectFallbackFacts(llvm::Function &F, const llvm::DenseMap<const llvm::Instruction *, unsigned> &SiteOf,
+                          const llvm::DenseMap<const llvm::BasicBlock *, unsigned> &Number, FunctionFacts &FF);
 
 /// Inlined-at chains of the whole module, sorted, each with its index in "inlined_chains".
 using ChainIndex = std::map<std::vector<std::string>, int64_t>;

@@ -43,6 +43,7 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
     Number[&BB] = Number.size();
   std::vector<std::vector<unsigned>> Blocks;
   std::vector<SiteFact> Sites;
+  DenseMap<const Instruction *, unsigned> SiteOf;  // call instruction -> its site
   for (BasicBlock &BB : F) {
     std::vector<unsigned> Succ;
     for (const BasicBlock *S : successors(&BB))
@@ -74,6 +75,7 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
         continue;  // not a site (intrinsic, other inline asm)
       }
       Site.Inlined = std::move(Chain);
+      SiteOf[&I] = Sites.size();
       Sites.push_back(std::move(Site));
     }
   }
@@ -100,6 +102,8 @@ void ccsandbox::collectOrderFacts(Function &F, FunctionFacts &FF,
     return;  // nothing to order
   FF.Blocks = std::move(Blocks);
   FF.Sites = std::move(Sites);
+  if (!SiteOf.empty())
+    collectFallbackFacts(F, SiteOf, Number, FF);
 }
 
 namespace {
@@ -177,11 +181,21 @@ void ccsandbox::writeOrderFacts(json::OStream &J, const FunctionFacts &FF, const
       });
   });
   bool AnyInlined = std::any_of(FF.Sites.begin(), FF.Sites.end(), [](const SiteFact &S) { return !S.Inlined.empty(); });
-  if (!AnyInlined)
-    return;
-  J.attributeObject("inlined", [&] {
-    for (size_t I = 0; I < FF.Sites.size(); ++I)
-      if (!FF.Sites[I].Inlined.empty())
-        J.attribute(std::to_string(I), Index.at(FF.Sites[I].Inlined));
-  });
+  if (AnyInlined)
+    J.attributeObject("inlined", [&] {
+      for (size_t I = 0; I < FF.Sites.size(); ++I)
+        if (!FF.Sites[I].Inlined.empty())
+          J.attribute(std::to_string(I), Index.at(FF.Sites[I].Inlined));
+    });
+  if (!FF.EnosysBlocks.empty())
+    J.attributeObject("enosys_blocks", [&] {
+      for (const auto &[Block, Guards] : FF.EnosysBlocks)
+        J.attributeArray(std::to_string(Block), [&] {
+          for (const auto &G : Guards)
+            J.array([&] {
+              for (unsigned S : G)
+                J.value(static_cast<int64_t>(S));
+            });
+        });
+    });
 }

@@ -10,3 +10,7 @@ clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names a
 CC_SANDBOX_FACTS_OUT=args.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
     -passes=cc-sandbox-facts -disable-output args.ll
 python3 -m json.tool args.facts.json > args.facts.pretty && mv args.facts.pretty args.facts.json
+clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names enosys.c -o enosys.ll
+CC_SANDBOX_FACTS_OUT=enosys.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
+    -passes=cc-sandbox-facts -disable-output enosys.ll
+python3 -m json.tool enosys.facts.json > enosys.facts.pretty && mv enosys.facts.pretty enosys.facts.json

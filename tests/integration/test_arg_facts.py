@@ -4,20 +4,15 @@ the reference extractor state the same facts, and the analysis turns them into c
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 
-import llvmlite.binding as llvm
 import networkx as nx
-import pytest
 
 from ccsandbox.analysis.argfacts import collect_arg_sites, resolve_arg_sites
 from ccsandbox.analysis.constraints import derive_constraints
-from ccsandbox.facts.llvmlite_extract import LINKAGE_NAMES, extract_facts_from_text
 from ccsandbox.facts.schema import canonical_facts, parse_facts
-from ccsandbox.resources import plugin_path, repo_root
 
-INPUTS = repo_root() / "passes" / "test" / "Inputs"
+from .helpers import INPUTS, pass_facts, reference_facts
+
 GOLDEN = json.loads((INPUTS / "args.facts.json").read_text())
 
 
@@ -26,33 +21,11 @@ def _entries(name: str) -> list[object]:
 
 
 def test_the_pass_gives_the_golden_argument_facts() -> None:
-    plugin = plugin_path()
-    if plugin is None:
-        pytest.skip("the pass plugin is not built")
-    out = subprocess.run(
-        [
-            "opt-19",
-            f"-load-pass-plugin={plugin}",
-            "-passes=cc-sandbox-facts",
-            "-disable-output",
-            str(INPUTS / "args.ll"),
-        ],
-        env=dict(os.environ, CC_SANDBOX_FACTS_OUT="-"),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    assert json.loads(out) == GOLDEN
+    assert pass_facts(INPUTS / "args.ll") == GOLDEN
 
 
 def test_the_reference_extractor_gives_the_same_facts() -> None:
-    module = llvm.parse_assembly((INPUTS / "args.ll").read_text(), context=llvm.create_context())
-    functions = [
-        (f.name, LINKAGE_NAMES.get(f.linkage.name, f.linkage.name), str(f.global_value_type), f.is_declaration)
-        for f in module.functions
-        if not f.name.startswith("llvm.")
-    ]
-    assert canonical_facts(extract_facts_from_text(str(module), functions)) == canonical_facts(GOLDEN)
+    assert canonical_facts(reference_facts(INPUTS / "args.ll")) == canonical_facts(GOLDEN)
 
 
 def test_what_each_kind_of_value_becomes() -> None:

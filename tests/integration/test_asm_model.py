@@ -90,3 +90,18 @@ def test_syscall_argument_entries_name_modelled_syscalls() -> None:
             assert all(re.fullmatch(r"p\d", v) and 0 <= int(k) < 6 for k, v in site["args"].items()), path
     clone = MODEL["files"]["src/thread/x86_64/clone.s"]["syscall_args"]
     assert {"nr": 56, "args": {"0": "p2"}} in clone
+
+
+def test_raw_result_symbols_return_right_after_their_syscall(asm_files: dict[str, str]) -> None:
+    """A symbol said to return its syscall's raw result (an -ENOSYS test of it then guards a
+    fallback, ccsandbox/analysis/fallbacks.py) has one `syscall`, followed by `ret` and nothing
+    that could change rax in between, and takes its number as a parameter."""
+    claimed = {path: e for path, e in MODEL["files"].items() if "returns_syscall_result" in e}
+    assert claimed, "__syscall_cp_asm is the one musl x86_64 uses for cancellable syscalls"
+    for path, entry in claimed.items():
+        code = _code(asm_files[path])
+        assert entry["returns_syscall_result"] in entry["symbols"] and "syscall_param" in entry, path
+        at = [n for n, line in enumerate(code) if line == "syscall"]
+        assert len(at) == 1, path
+        after = [line for line in code[at[0] + 1 :] if not line.endswith(":")]
+        assert after[0] == "ret", path
