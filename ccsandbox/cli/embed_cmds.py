@@ -162,8 +162,10 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo(f"exec         {meta.get('exec') or 'not reachable'}{why}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
+        newer = "" if embedded.min_kernel is None else f" (kernels {_kernel(embedded.min_kernel)} and newer)"
         click.echo(
-            f"filter       {len(embedded.program)} BPF instructions, sha256 {meta.get('filter_sha256', '?')[:16]}..."
+            f"filter       {len(embedded.program)} BPF instructions{newer}, "
+            f"sha256 {meta.get('filter_sha256', '?')[:16]}..."
         )
         older = _older_kernels_line(embedded)
         if older is not None:
@@ -175,6 +177,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
     if show_bpf:
         click.echo("\n".join(disassemble(embedded.program)))
+        if embedded.older_kernel_programs is not None:
+            click.echo(f"\nolder than {_kernel(embedded.min_kernel)}:")
+            click.echo("\n".join(disassemble(embedded.older_kernel_programs[0])))
     return 1 if problems else 0
 
 

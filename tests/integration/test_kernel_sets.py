@@ -36,7 +36,7 @@ from ccsandbox.embed.section import (
     write_filters,
 )
 from ccsandbox.errors import CcSandboxError
-from ccsandbox.syscalls import SYSCALL_NAMES
+from ccsandbox.syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from ccsandbox.sysroot import Sysroot
 
 from .helpers import REPO, run
@@ -218,9 +218,11 @@ def phased(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env
 
 
 def _two_sets(
-    tmp_path: Path, binary: Path, newer: list[list[Insn]], older: list[list[Insn]], min_kernel: tuple[int, int]
+    where: Path, binary: Path, newer: list[list[Insn]], older: list[list[Insn]], min_kernel: tuple[int, int]
 ) -> Path:
-    copy = tmp_path / f"phased-{min_kernel[0]}.{min_kernel[1]}"
+    """A copy of ``binary`` in ``where`` with set 0 ``newer`` (kernels >= min_kernel), set 1 ``older``."""
+    where.mkdir(exist_ok=True)
+    copy = where / binary.name
     shutil.copy(binary, copy)
     write_filters(copy, newer, older, min_kernel)
     return copy
@@ -293,8 +295,31 @@ def test_inspect_shows_and_checks_the_older_kernel_set(
     meta = json.loads(run([cc_sandbox, "inspect", "--json", str(binary)], {}).stdout)
     assert meta["min_kernel"] == "5.10" and meta["older_kernel_instructions"] == [len(everything)]
     assert meta["problems"] == []
+    jsonschema = pytest.importorskip("jsonschema")
+    schema = json.loads((REPO / "schemas" / "embedded.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(meta)
     # an older kernel's filter that allows less than the newer kernels' one is inconsistent
-    (tmp_path / "narrower").mkdir()
     narrower = _two_sets(tmp_path / "narrower", plain, [own], [read_embedded(no_getppid).program], (5, 10))
     done = run([cc_sandbox, "inspect", str(narrower)], {})
     assert done.returncode == 1 and "older-kernel phase 0 filter allows less" in done.stdout, done.stdout
+
+
+def test_a_program_that_execs_itself_lets_its_child_choose_a_set(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    """The re-exec'd program reads the kernel release under its parent's filter, which therefore
+    allows uname (the child installer's calls); without it, the child would die there."""
+    shutil.copy(PROGRAMS / "selfexec.c", tmp_path)
+    (tmp_path / "Makefile").write_text("selfexec: selfexec.c\n\t$(CC) -O2 -o $@ $<\n")
+    done = run([cc_sandbox, "make", "-C", str(tmp_path)], tool_env)
+    assert done.returncode == 0, done.stderr
+    binary = tmp_path / "selfexec"
+    enforced = json.loads(Path(f"{binary}.policy.json").read_text())["enforcement"]["allowed"]
+    assert "uname" in enforced
+    own = read_embedded(binary).program
+    two_sets = _two_sets(tmp_path / "two", binary, [own], [[*own, ret(RET_KILL_PROCESS)]], (1, 0))
+    ran = run([str(two_sets)], {})
+    assert ran.returncode == 0 and ran.stdout == "child ran\n", ran.stderr
+    without_uname = build_filter({SYSCALL_NUMBERS[n] for n in enforced} - {SYSCALL_NUMBERS["uname"]}, Action("kill"))
+    control = _two_sets(tmp_path / "control", binary, [without_uname], [[*without_uname, ret(RET_ALLOW)]], (1, 0))
+    assert run([str(control)], {}).returncode == SIGSYS_EXIT
