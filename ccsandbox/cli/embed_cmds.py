@@ -57,22 +57,23 @@ def _kernel(version: tuple[int, int] | None) -> str:
 def _check_older_set(embedded: EmbeddedPolicy, checked: set[str]) -> list[str]:
     """Problems of the older kernels' filters (a second set, ``--min-kernel``). Set 0 drops
     only fallback code, so each of its filters must allow no more than the same phase's filter
-    of set 1; where the metadata describes set 1 (``older_kernels``), the filters must match it."""
-    meta, older = embedded.metadata, embedded.older_kernel_programs
+    of set 1. Where the metadata describes the older kernels' filters (``older_kernels``), they
+    must match it; with one set, every kernel gets set 0."""
+    meta, problems = embedded.metadata, []
+    older = embedded.older_kernel_programs
+    if older is not None:
+        said = meta.get("min_kernel")
+        if isinstance(said, list | tuple) and len(said) == 2:
+            said = f"{said[0]}.{said[1]}"
+        if isinstance(said, str) and said != _kernel(embedded.min_kernel):
+            problems.append(f"the section picks by kernel {_kernel(embedded.min_kernel)}, the metadata says {said}")
+        for k, (newer, program) in enumerate(zip(embedded.programs, older, strict=True)):
+            if not _allowed_numbers(newer, checked) <= _allowed_numbers(program, checked):
+                problems.append(f"the older-kernel phase {k} filter allows less than the newer kernels' one")
     described = meta.get("older_kernels")
-    if older is None:
-        return ["the metadata describes filters for older kernels that the section lacks"] if described else []
-    problems = []
-    if meta.get("min_kernel") is not None and str(meta["min_kernel"]) != _kernel(embedded.min_kernel):
-        problems.append(
-            f"the section picks by kernel {_kernel(embedded.min_kernel)}, the metadata says {meta['min_kernel']}"
-        )
-    for k, (newer, program) in enumerate(zip(embedded.programs, older, strict=True)):
-        if not _allowed_numbers(newer, checked) <= _allowed_numbers(program, checked):
-            problems.append(f"the older-kernel phase {k} filter allows less than the newer kernels' one")
     if isinstance(described, dict):
         phases = described.get("phases") or [described]
-        for k, (program, phase) in enumerate(zip(older, phases, strict=False)):
+        for k, (program, phase) in enumerate(zip(older or embedded.programs, phases, strict=False)):
             problems += _check_filter(program, phase, meta.get("action"), f"older-kernel phase {k} filter", checked)
     return problems
 

@@ -10,6 +10,7 @@ report a 2.6 release, so the same binary also meets an "older kernel" on this ma
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import re
@@ -22,7 +23,7 @@ from pathlib import Path
 import pytest
 
 from ccsandbox.bpf.compile import Action, build_filter
-from ccsandbox.bpf.insn import MAX_INSNS, RET_ALLOW, RET_KILL_PROCESS, Insn, ret
+from ccsandbox.bpf.insn import MAX_INSNS, RET_ALLOW, RET_KILL_PROCESS, Insn, pack, ret
 from ccsandbox.driver.command import CompileTools, common_flags
 from ccsandbox.embed.section import (
     FILTER_SECTION,
@@ -34,6 +35,7 @@ from ccsandbox.embed.section import (
     read_embedded,
     write_filter,
     write_filters,
+    write_metadata,
 )
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
@@ -323,3 +325,21 @@ def test_a_program_that_execs_itself_lets_its_child_choose_a_set(
     without_uname = build_filter({SYSCALL_NUMBERS[n] for n in enforced} - {SYSCALL_NUMBERS["uname"]}, Action("kill"))
     control = _two_sets(tmp_path / "control", binary, [without_uname], [[*without_uname, ret(RET_ALLOW)]], (1, 0))
     assert run([str(control)], {}).returncode == SIGSYS_EXIT
+
+
+def test_inspect_checks_the_older_kernels_metadata_where_it_is_given(
+    tmp_path: Path, plain: Path, cc_sandbox: str
+) -> None:
+    everything = build_filter(set(SYSCALL_NAMES), Action("kill"))
+    binary = _two_sets(tmp_path, plain, [read_embedded(plain).program], [everything], (5, 10))
+    meta = read_embedded(binary).metadata
+    described = {"allowed": sorted(SYSCALL_NUMBERS), "filter_sha256": hashlib.sha256(pack(everything)).hexdigest()}
+    write_metadata(binary, {**meta, "min_kernel": "5.10", "older_kernels": described})
+    done = run([cc_sandbox, "inspect", "--json", str(binary)], {})
+    assert done.returncode == 0 and json.loads(done.stdout)["problems"] == []
+    write_metadata(binary, {**meta, "min_kernel": [5, 4], "older_kernels": {**described, "filter_sha256": "0"}})
+    problems = json.loads(run([cc_sandbox, "inspect", "--json", str(binary)], {}).stdout)["problems"]
+    assert problems == [
+        "the section picks by kernel 5.10, the metadata says 5.4",
+        "the older-kernel phase 0 filter does not match the metadata's filter_sha256",
+    ]
