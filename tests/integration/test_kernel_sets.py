@@ -5,7 +5,8 @@ read back, and the runtime picks set 0 (pruned) on a kernel at least ``min_kerne
 The real programs/phased binary calls getppid in its set-up; a build with ``--deny getppid`` gives
 a real filter that kills it. Writing the killing filter as set 0 and the allowing one as set 1
 shows which set the runtime chose: SIGSYS means set 0. ``setarch --uname-2.6`` makes the kernel
-report a 2.6 release, so the same binary also meets an "older kernel" on this machine.
+report a 2.6 release, so the same binary also meets an "older kernel" on this machine; a ptrace
+tracer that rewrites the release uname returns checks the parsing (unparsable: older kernel).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import re
 import shutil
 import signal
 import struct
+import subprocess
 import sys
 from pathlib import Path
 
@@ -40,6 +42,7 @@ from ccsandbox.embed.section import (
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from ccsandbox.sysroot import Sysroot
+from ccsandbox.trace import _ptrace as pt
 
 from .helpers import REPO, run
 
@@ -343,3 +346,69 @@ def test_inspect_checks_the_older_kernels_metadata_where_it_is_given(
         "the section picks by kernel 5.10, the metadata says 5.4",
         "the older-kernel phase 0 filter does not match the metadata's filter_sha256",
     ]
+
+
+UNAME, RAX, RELEASE_AT = 63, 10, 2 * 65  # rax in user_regs_struct; release in struct new_utsname
+
+
+def _run_reporting_release(argv: list[str], release: bytes | None) -> int:
+    """Run ``argv`` under ptrace and, when its first uname returns, overwrite the release the
+    kernel reported with ``release`` (None: make uname fail with ENOSYS), then let it run on
+    untraced. Its exit code (negative: the signal that ended it)."""
+    child = subprocess.Popen(argv, preexec_fn=lambda: pt.ptrace(pt.PTRACE_TRACEME, 0), stdout=subprocess.DEVNULL)
+    pid, buffer = child.pid, None
+    try:
+        os.waitpid(pid, 0)  # the SIGTRAP of execve
+        pt.ptrace(pt.PTRACE_SETOPTIONS, pid, 0, pt.O_TRACESYSGOOD | pt.O_EXITKILL)
+        while True:
+            pt.ptrace(pt.PTRACE_SYSCALL, pid, 0, 0)
+            _, status = os.waitpid(pid, 0)
+            assert os.WIFSTOPPED(status) and os.WSTOPSIG(status) == signal.SIGTRAP | 0x80, "ended before uname"
+            info = pt.syscall_info(pid)
+            if info.op == pt.INFO_ENTRY and info.nr == UNAME:
+                buffer = int(info.args[0])
+            elif info.op == pt.INFO_EXIT and buffer is not None:
+                if release is None:
+                    regs = pt.get_regs(pid)
+                    regs.words[RAX] = -38 & 0xFFFFFFFFFFFFFFFF  # -ENOSYS
+                    pt.set_regs(pid, regs)
+                else:
+                    padded = (release + b"\0").ljust(-(-(len(release) + 1) // 8) * 8, b"\0")
+                    for at in range(0, len(padded), 8):
+                        pt.poke(pid, buffer + RELEASE_AT + at, int.from_bytes(padded[at : at + 8], "little"))
+                pt.ptrace(pt.PTRACE_DETACH, pid, 0, 0)
+                return child.wait(timeout=60)
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+
+
+@pytest.mark.parametrize(
+    ("release", "chosen"),
+    [
+        (b"5.10.0-18-amd64", "newer"),
+        (b"5.10", "newer"),
+        (b"5.100.1", "newer"),
+        (b"6.0.0", "newer"),
+        (b"5.9.16", "older"),
+        (b"4.19.0-26-cloud-amd64", "older"),
+        (b"0.0", "older"),
+        (b"linux-6.1", "older"),
+        (b"6", "older"),
+        (b"6.", "older"),
+        (b".10", "older"),
+        (b"", "older"),
+        (b"123456.1", "older"),
+        (b"70000.1", "older"),
+        (None, "older"),  # uname itself failed
+    ],
+)
+def test_the_runtime_parses_the_releases_leading_major_and_minor(
+    release: bytes | None, chosen: str, tmp_path: Path, plain: Path, no_getppid: Path
+) -> None:
+    """Against min_kernel 5.10, with the release the kernel reports rewritten by a tracer: an
+    unparsable release, or a failed uname, is an older kernel."""
+    kills, allows = read_embedded(no_getppid).program, read_embedded(plain).program
+    binary = _two_sets(tmp_path, plain, [kills], [allows], (5, 10))
+    assert _run_reporting_release([str(binary)], release) == (SIGSYS_EXIT if chosen == "newer" else 0)
