@@ -14,10 +14,19 @@ from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, Insn, pack
 from ..bpf.vm import reads_arguments, run
 from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
-from ..embed.section import STATE_INSTALL, read_embedded
+from ..embed.section import STATE_INSTALL, EmbeddedPolicy, read_embedded
 from ..embed.source import read_policy_source
 from ..syscalls import SYSCALL_NAMES, name_of
 from .output import write_document
+
+
+def _allowed_numbers(program: list[Insn], checked: set[str]) -> set[int]:
+    """What ``program`` lets through: allowed outright, or by argument for a constrained syscall."""
+    return {
+        nr
+        for nr in SYSCALL_NAMES
+        if run(program, nr) == RET_ALLOW or (name_of(nr) in checked and reads_arguments(program, nr))
+    }
 
 
 def _check_filter(
@@ -30,11 +39,7 @@ def _check_filter(
     if hashlib.sha256(pack(program)).hexdigest() != described.get("filter_sha256"):
         problems.append(f"the {label} does not match the metadata's filter_sha256")
     if action != "allow-all":
-        allowed = sorted(
-            name_of(nr)
-            for nr in SYSCALL_NAMES
-            if run(program, nr) == RET_ALLOW or (name_of(nr) in checked and reads_arguments(program, nr))
-        )
+        allowed = sorted(name_of(nr) for nr in _allowed_numbers(program, checked))
         if allowed != sorted(described.get("allowed", [])):
             problems.append(f"the {label} allows a different set than the metadata lists")
         unexpected = {name_of(nr) for nr in SYSCALL_NAMES if reads_arguments(program, nr)} - checked
@@ -45,7 +50,35 @@ def _check_filter(
     return problems
 
 
-def _check(embedded: Any) -> list[str]:
+def _kernel(version: tuple[int, int] | None) -> str:
+    return "?" if version is None else f"{version[0]}.{version[1]}"
+
+
+def _check_older_set(embedded: EmbeddedPolicy, checked: set[str]) -> list[str]:
+    """Problems of the older kernels' filters (a second set, ``--min-kernel``). Set 0 drops
+    only fallback code, so each of its filters must allow no more than the same phase's filter
+    of set 1. Where the metadata describes the older kernels' filters (``older_kernels``), they
+    must match it; with one set, every kernel gets set 0."""
+    meta, problems = embedded.metadata, []
+    older = embedded.older_kernel_programs
+    if older is not None:
+        said = meta.get("min_kernel")
+        if isinstance(said, list | tuple) and len(said) == 2:
+            said = f"{said[0]}.{said[1]}"
+        if isinstance(said, str) and said != _kernel(embedded.min_kernel):
+            problems.append(f"the section picks by kernel {_kernel(embedded.min_kernel)}, the metadata says {said}")
+        for k, (newer, program) in enumerate(zip(embedded.programs, older, strict=True)):
+            if not _allowed_numbers(newer, checked) <= _allowed_numbers(program, checked):
+                problems.append(f"the older-kernel phase {k} filter allows less than the newer kernels' one")
+    described = meta.get("older_kernels")
+    if isinstance(described, dict):
+        phases = described.get("phases") or [described]
+        for k, (program, phase) in enumerate(zip(older or embedded.programs, phases, strict=False)):
+            problems += _check_filter(program, phase, meta.get("action"), f"older-kernel phase {k} filter", checked)
+    return problems
+
+
+def _check(embedded: EmbeddedPolicy) -> list[str]:
     """Problems between the embedded filters and their metadata (empty when they agree)."""
     meta, problems = embedded.metadata, []
     if embedded.state != STATE_INSTALL:
@@ -57,7 +90,19 @@ def _check(embedded: Any) -> list[str]:
         problems.append(f"the section holds {len(embedded.programs)} filter(s), the metadata describes {len(phases)}")
     for k, (program, described) in enumerate(zip(embedded.programs[1:], phases[1:], strict=False), start=1):
         problems += _check_filter(program, described, meta.get("action"), f"phase {k} filter", checked)
-    return problems
+    return problems + _check_older_set(embedded, checked)
+
+
+def _older_kernels_line(embedded: EmbeddedPolicy) -> str | None:
+    """Which filters a kernel older than ``--min-kernel`` gets, when the binary carries two sets."""
+    if embedded.older_kernel_programs is None:
+        return None
+    sizes = [len(p) for p in embedded.older_kernel_programs]
+    per_phase = f" (phases 0..{len(sizes) - 1})" if len(sizes) > 1 else ""
+    return (
+        f"kernels      older than {_kernel(embedded.min_kernel)} (or of unknown version) get the unpruned "
+        f"filters: {' + '.join(map(str, sizes))} instructions{per_phase}"
+    )
 
 
 def _constraint_lines(meta: dict[str, Any]) -> list[str]:
@@ -91,7 +136,13 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
     problems = _check(embedded)
     meta = embedded.metadata
     if as_json:
-        click.echo(json.dumps({**meta, "problems": problems}, indent=2))
+        sets: dict[str, Any] = {"older_kernel_instructions": None}
+        if embedded.older_kernel_programs is not None:
+            sets = {
+                "min_kernel": _kernel(embedded.min_kernel),
+                "older_kernel_instructions": [len(p) for p in embedded.older_kernel_programs],
+            }
+        click.echo(json.dumps({**meta, **sets, "problems": problems}, indent=2))
     else:
         click.echo(f"program      {meta.get('program', binary.name)}  (built by {meta.get('producer', '?')})")
         if meta.get("action") == "allow-all":
@@ -112,9 +163,14 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo(f"exec         {meta.get('exec') or 'not reachable'}{why}")
         if meta.get("denied"):
             click.echo(f"denied       {', '.join(meta['denied'])}  (removed with --deny)")
+        newer = "" if embedded.min_kernel is None else f" (kernels {_kernel(embedded.min_kernel)} and newer)"
         click.echo(
-            f"filter       {len(embedded.program)} BPF instructions, sha256 {meta.get('filter_sha256', '?')[:16]}..."
+            f"filter       {len(embedded.program)} BPF instructions{newer}, "
+            f"sha256 {meta.get('filter_sha256', '?')[:16]}..."
         )
+        older = _older_kernels_line(embedded)
+        if older is not None:
+            click.echo(older)
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
         click.echo("\n".join(_constraint_lines(meta)))
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")
@@ -122,6 +178,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
         click.echo("check        " + ("filter matches its metadata" if not problems else "; ".join(problems)))
     if show_bpf:
         click.echo("\n".join(disassemble(embedded.program)))
+        if embedded.older_kernel_programs is not None:
+            click.echo(f"\nolder than {_kernel(embedded.min_kernel)}:")
+            click.echo("\n".join(disassemble(embedded.older_kernel_programs[0])))
     return 1 if problems else 0
 
 
@@ -158,7 +217,7 @@ def export(source: Path, fmt: str, output: Path | None, extra: tuple[str, ...], 
 
     Besides the policy, the export allows what its launcher does after loading it (bwrap:
     execve; runc: its init's last steps and execve) and, for a sandboxed binary, the binary's own
-    filter install (prctl, seccomp). The exec rule stays EPERM. Stacked filters combine to the
+    filter install (uname, prctl, seccomp). The exec rule stays EPERM. Stacked filters combine to the
     strictest verdict, so a sandboxed binary still runs under exactly its own set.
 
     \b

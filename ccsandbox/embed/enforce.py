@@ -41,8 +41,10 @@ from .options import PolicyOptions
 EXEC_SYSCALLS = (59, 322)  # execve, execveat
 EPERM = 1
 #: What a program built by cc-sandbox does before its own filter is active: when a sandboxed
-#: program execs another one, the inherited filter must let the child install its own.
-CHILD_INSTALLER = (157, 317)  # prctl(PR_SET_NO_NEW_PRIVS), seccomp
+#: program execs another one, the inherited filter must let the child install its own. uname:
+#: a binary with two filter sets (``--min-kernel``, section v3) reads the kernel's release to
+#: choose one (toolchain/runtime/cc_sandbox_rt.c); it reveals nothing the vDSO and /proc do not.
+CHILD_INSTALLER = (63, 157, 317)  # uname, prctl(PR_SET_NO_NEW_PRIVS), seccomp
 
 __all__ = ["EXEC_SYSCALLS", "Enforcement", "enforce", "read_allowed_numbers"]
 

@@ -45,7 +45,8 @@ FORMATS = ("oci", "docker", "systemd", "bpf")
 ERRNO_NAMES = {1: "EPERM", 13: "EACCES", 38: "ENOSYS"}
 
 #: What a binary built by cc-sandbox does before its embedded filter is active: the runtime's
-#: constructor calls prctl(PR_SET_NO_NEW_PRIVS) then seccomp(SECCOMP_SET_MODE_FILTER).
+#: constructor calls uname (with two filter sets, to choose one by kernel version), then
+#: prctl(PR_SET_NO_NEW_PRIVS) and seccomp(SECCOMP_SET_MODE_FILTER).
 STARTUP = tuple(SYSCALL_NAMES[nr] for nr in CHILD_INSTALLER)
 
 #: runc 1.1 (``runc init``, libcontainer/standard_init_linux.go) between loading the profile and

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ccsandbox.embed.options import ENV, PolicyOptions
-from ccsandbox.embed.section import FILTER_SECTION, MAX_TRANSITIONS, _section, read_embedded
+from ccsandbox.embed.section import FILTER_SECTION, POOL_OFFSET, _section, read_embedded
 from ccsandbox.sysroot import Sysroot
 from ccsandbox.trace.tracer import run_trace
 
@@ -95,7 +95,7 @@ def test_inspect_checks_every_phase_filter(tmp_path: Path, one_transition: Path,
     place = _section(tampered, FILTER_SECTION)
     assert place is not None
     embedded = read_embedded(tampered)
-    pool = place[0] + 32 + 8 * (1 + MAX_TRANSITIONS)  # header, index, then the filters
+    pool = place[0] + POOL_OFFSET  # header, index, then the filters
     last = pool + 8 * (len(embedded.programs[0]) + len(embedded.programs[1]) - 1)  # phase 1's last
     with open(tampered, "r+b") as stream:  # swap its verdict: allow <-> kill
         stream.seek(last + 4)

@@ -38,7 +38,7 @@ def systemd(subject: ExportSubject) -> list[str]:
 
 
 def test_a_sandboxed_binary_may_install_its_own_filter_under_the_export() -> None:
-    assert STARTUP == ("prctl", "seccomp")
+    assert STARTUP == ("uname", "prctl", "seccomp")
     assert verdict(SANDBOXED, "seccomp") == bpf.RET_ALLOW and verdict(SANDBOXED, "prctl") == bpf.RET_ALLOW
     unsandboxed = ExportSubject(allowed=HELLO, sandboxed=False)
     assert verdict(unsandboxed, "seccomp") == bpf.RET_KILL_PROCESS

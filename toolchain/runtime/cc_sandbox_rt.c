@@ -22,13 +22,27 @@
  * failure prints one line and ends the process (exit_group): a program never continues with a
  * looser filter than the phase it reached.
  *
+ * Two sets (section v3): the analysis may drop fallback code that runs only when a newer syscall
+ * fails with ENOSYS (`--min-kernel X.Y`); that is sound only on a kernel that has the newer call.
+ * Such a binary carries set 0 (pruned, for kernels >= X.Y) and set 1 (unpruned, for every
+ * kernel). The installer reads the running kernel's release once, with the raw uname syscall,
+ * and picks set 0 when its leading MAJOR.MINOR is at least X.Y, set 1 when it is older or does
+ * not parse: an unknown kernel gets the larger set, never a kill. The choice is kept for every
+ * later phase transition (cc_sandbox_set), so the phases of one process come from one set.
+ * uname, like prctl and seccomp, runs before the filter exists; the analysis does not count the
+ * installer's calls (ccsandbox/analysis/roots.py INSTALLER), and a binary with one set makes no
+ * uname call at all. An exec'd sandboxed child makes these calls under its parent's filter,
+ * which therefore allows them (ccsandbox/embed/enforce.py CHILD_INSTALLER).
+ *
  * Compiled by the driver with the sysroot into bitcode, so it is part of the analysed module. */
+#include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 
 #define CC_SANDBOX_MAX_INSNS 4096
 #define CC_SANDBOX_MAX_TRANSITIONS 8 /* ccsandbox/embed/section.py MAX_TRANSITIONS */
+#define CC_SANDBOX_MAX_SETS 2         /* ccsandbox/embed/section.py MAX_SETS */
 #define SECCOMP_SET_MODE_FILTER 1
 #define SECCOMP_FILTER_FLAG_TSYNC 1
 
@@ -50,19 +64,26 @@ struct cc_sandbox_slice {
     unsigned int count; /* its length */
 };
 
-/* Layout known to ccsandbox/embed/section.py: keep in step (FORMAT_VERSION). */
+/* Layout known to ccsandbox/embed/section.py: keep in step (FORMAT_VERSION, POOL_OFFSET). */
 struct cc_sandbox_filter {
-    char magic[16];        /* "CC-SANDBOX-BPF\0\0" */
-    unsigned int version;  /* 2 */
-    unsigned int state;    /* NOT_WRITTEN or INSTALL */
-    unsigned int count;    /* instructions used in insns (all filters) */
-    unsigned int filters;  /* filters written: 1 + the number of transitions */
-    struct cc_sandbox_slice index[1 + CC_SANDBOX_MAX_TRANSITIONS]; /* filter K = phase K */
+    char magic[16];          /* "CC-SANDBOX-BPF\0\0" */
+    unsigned int version;    /* 3 */
+    unsigned int state;      /* NOT_WRITTEN or INSTALL */
+    unsigned int count;      /* instructions used in insns (all filters of all sets) */
+    unsigned int filters;    /* filters per set: 1 + the number of transitions */
+    unsigned int sets;       /* 1, or 2: set 0 for kernels >= min_kernel, set 1 for the others */
+    unsigned int min_kernel; /* major << 16 | minor; 0 with one set */
+    struct cc_sandbox_slice index[CC_SANDBOX_MAX_SETS][1 + CC_SANDBOX_MAX_TRANSITIONS]; /* [set][phase] */
     struct sock_filter insns[CC_SANDBOX_MAX_INSNS];
 };
+_Static_assert(offsetof(struct cc_sandbox_filter, insns) == 184, "section.py POOL_OFFSET");
 
-__attribute__((used, section(".cc_sandbox"), aligned(16)))
-const volatile struct cc_sandbox_filter cc_sandbox_filter = {"CC-SANDBOX-BPF", 2, NOT_WRITTEN, 0, 0, {{0, 0}}, {{0}}};
+__attribute__((used, section(".cc_sandbox"), aligned(16))) const volatile struct cc_sandbox_filter cc_sandbox_filter = {
+    "CC-SANDBOX-BPF", 3, NOT_WRITTEN, 0, 0, 0, 0, {{{0, 0}}}, {{0}}};
+
+/* The set chosen at start-up (cc_sandbox_install), for every later phase transition. Written
+ * once, before any program code and so before any other thread exists. */
+static unsigned int cc_sandbox_set;
 
 static void cc_sandbox_fail(const char *message, unsigned long length)
 {
@@ -72,14 +93,17 @@ static void cc_sandbox_fail(const char *message, unsigned long length)
 
 #define FAIL(text) cc_sandbox_fail(text, sizeof(text) - 1)
 
-/* Filter K as a program for seccomp(), or len 0 when the section does not hold it whole. */
+/* Filter K of the chosen set as a program for seccomp(), or len 0 when the section does not hold
+ * it whole. */
 static struct sock_fprog cc_sandbox_program(unsigned int k)
 {
     const volatile struct cc_sandbox_filter *f = &cc_sandbox_filter;
     struct sock_fprog prog = {0, 0};
-    if (f->state != INSTALL || f->count > CC_SANDBOX_MAX_INSNS || k >= f->filters || k > CC_SANDBOX_MAX_TRANSITIONS)
+    unsigned int set = cc_sandbox_set;
+    if (f->state != INSTALL || f->count > CC_SANDBOX_MAX_INSNS || k >= f->filters || k > CC_SANDBOX_MAX_TRANSITIONS ||
+        set >= f->sets || set >= CC_SANDBOX_MAX_SETS)
         return prog;
-    unsigned int start = f->index[k].start, count = f->index[k].count;
+    unsigned int start = f->index[set][k].start, count = f->index[set][k].count;
     if (count == 0 || count > 0xffff || start > f->count || count > f->count - start)
         return prog;
     prog.len = (unsigned short)count;
@@ -87,8 +111,55 @@ static struct sock_fprog cc_sandbox_program(unsigned int k)
     return prog;
 }
 
+/* The struct the uname syscall fills (struct new_utsname: six fields of 65 bytes). */
+struct cc_sandbox_utsname {
+    char sysname[65], nodename[65], release[65], version[65], machine[65], domainname[65];
+};
+
+/* Parse up to five decimal digits at *p into *value; 0 when there is none or too many. */
+static int cc_sandbox_number(const char **p, unsigned int *value)
+{
+    unsigned int n = 0, digits = 0;
+    for (; **p >= '0' && **p <= '9'; ++*p)
+        if (++digits > 5)
+            return 0;
+        else
+            n = n * 10 + (unsigned int)(**p - '0');
+    *value = n;
+    return digits > 0 && n <= 0xffff;
+}
+
+/* The running kernel's MAJOR << 16 | MINOR from its release ("6.1.0-18-amd64" -> 6.1), or 0 when
+ * uname fails or the release does not start with "MAJOR.MINOR". No libc beyond syscall(): this
+ * runs before the program's own constructors. */
+static unsigned int cc_sandbox_kernel_version(void)
+{
+    struct cc_sandbox_utsname name;
+    unsigned int major, minor;
+    name.release[0] = 0;
+    if (syscall(SYS_uname, &name) != 0)
+        return 0;
+    name.release[sizeof name.release - 1] = 0;
+    const char *p = name.release;
+    if (!cc_sandbox_number(&p, &major) || *p++ != '.' || !cc_sandbox_number(&p, &minor))
+        return 0;
+    return major << 16 | minor;
+}
+
+/* Which set this kernel gets: 0 with one set; with two, 0 when the kernel is at least
+ * min_kernel, else (older, or unknown version) 1, the set that is valid everywhere. */
+static unsigned int cc_sandbox_choose_set(void)
+{
+    const volatile struct cc_sandbox_filter *f = &cc_sandbox_filter;
+    if (f->sets != 2)
+        return 0;
+    unsigned int version = cc_sandbox_kernel_version();
+    return version != 0 && version >= f->min_kernel ? 0 : 1;
+}
+
 __attribute__((constructor(101))) static void cc_sandbox_install(void)
 {
+    cc_sandbox_set = cc_sandbox_choose_set();
     struct sock_fprog prog = cc_sandbox_program(0);
     if (prog.len == 0)
         FAIL("cc-sandbox: this binary carries no seccomp filter (its build did not finish); refusing to run\n");
