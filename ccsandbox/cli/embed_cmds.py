@@ -61,6 +61,10 @@ def _check_older_set(embedded: EmbeddedPolicy, checked: set[str]) -> list[str]:
     must match it; with one set, every kernel gets set 0."""
     meta, problems = embedded.metadata, []
     older = embedded.older_kernel_programs
+    described = meta.get("older_kernels")
+    older_checked = checked
+    if isinstance(described, dict) and isinstance(described.get("constraints"), dict):
+        older_checked = {c["name"] for c in described["constraints"].get("constraints", [])}  # its own
     if older is not None:
         said = meta.get("min_kernel")
         if isinstance(said, list | tuple) and len(said) == 2:
@@ -68,13 +72,14 @@ def _check_older_set(embedded: EmbeddedPolicy, checked: set[str]) -> list[str]:
         if isinstance(said, str) and said != _kernel(embedded.min_kernel):
             problems.append(f"the section picks by kernel {_kernel(embedded.min_kernel)}, the metadata says {said}")
         for k, (newer, program) in enumerate(zip(embedded.programs, older, strict=True)):
-            if not _allowed_numbers(newer, checked) <= _allowed_numbers(program, checked):
+            if not _allowed_numbers(newer, checked) <= _allowed_numbers(program, older_checked):
                 problems.append(f"the older-kernel phase {k} filter allows less than the newer kernels' one")
-    described = meta.get("older_kernels")
     if isinstance(described, dict):
         phases = described.get("phases") or [described]
         for k, (program, phase) in enumerate(zip(older or embedded.programs, phases, strict=False)):
-            problems += _check_filter(program, phase, meta.get("action"), f"older-kernel phase {k} filter", checked)
+            problems += _check_filter(
+                program, phase, meta.get("action"), f"older-kernel phase {k} filter", older_checked
+            )
     return problems
 
 
@@ -103,6 +108,18 @@ def _older_kernels_line(embedded: EmbeddedPolicy) -> str | None:
         f"kernels      older than {_kernel(embedded.min_kernel)} (or of unknown version) get the unpruned "
         f"filters: {' + '.join(map(str, sizes))} instructions{per_phase}"
     )
+
+
+def _fallback_line(meta: dict[str, Any]) -> str | None:
+    """What the ENOSYS fallback rule left out of the newer kernels' filter, and why."""
+    fallbacks = meta.get("fallbacks")
+    if not isinstance(fallbacks, dict) or not fallbacks.get("removed_syscalls"):
+        return None
+    parts = []
+    for name, sites in fallbacks["removed_syscalls"].items():
+        newer = sorted({n for site in sites for n in site.get("runs_only_after_enosys_from", [])})
+        parts.append(f"{name} (after -ENOSYS from {', '.join(newer)})" if newer else name)
+    return f"fallbacks    left out on kernels {fallbacks.get('min_kernel')} and newer: {'; '.join(parts)}"
 
 
 def _constraint_lines(meta: dict[str, Any]) -> list[str]:
@@ -168,9 +185,9 @@ def inspect(binary: Path, as_json: bool, show_bpf: bool) -> int:
             f"filter       {len(embedded.program)} BPF instructions{newer}, "
             f"sha256 {meta.get('filter_sha256', '?')[:16]}..."
         )
-        older = _older_kernels_line(embedded)
-        if older is not None:
-            click.echo(older)
+        for line in (_older_kernels_line(embedded), _fallback_line(meta)):
+            if line is not None:
+                click.echo(line)
         click.echo(f"module       sha256 {meta.get('module_sha256', '?')[:16]}...")
         click.echo("\n".join(_constraint_lines(meta)))
         click.echo(f"syscalls     {' '.join(meta.get('allowed', []))}")

@@ -189,12 +189,19 @@ def analyse_and_embed(
             )
             older_programs = older_enforcement.programs
             if older_programs != enforcement.programs:
+                enforcement.info["min_kernel"] = kernel_text(pruning.min_kernel)
+                enforcement.info["fallbacks"] = document["fallbacks"]
                 enforcement.info["older_kernels"] = {
                     "below": kernel_text(pruning.min_kernel),
                     "allowed": older_enforcement.info["allowed"],
                     "instructions": older_enforcement.info["instructions"],
                     "filter_sha256": older_enforcement.info["filter_sha256"],
                     **({"phases": older_enforcement.info["phases"]} if phases else {}),
+                    **(
+                        {"constraints": older_enforcement.info["constraints"]}
+                        if "constraints" in older_enforcement.info
+                        else {}
+                    ),
                 }
         write_filters(staged, enforcement.programs, older_programs, pruning.min_kernel if pruning else None)
         write_metadata(

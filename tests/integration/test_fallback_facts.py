@@ -33,7 +33,7 @@ def _guarded(name: str) -> list[tuple[Any, list[list[Any]]]]:
     fn = _function(name)
 
     def what(n: int) -> Any:
-        block, kind, *refs = fn["sites"][n]
+        _, kind, *refs = fn["sites"][n]
         if kind == "s":
             return fn["syscalls"][refs[0]]
         return fn["calls"][refs[0]]["callee"]
@@ -115,7 +115,7 @@ def test_the_removed_sites_say_why() -> None:
 
 @pytest.mark.parametrize("text", ["6", "6.1.2", "latest", "-1.0", ""])
 def test_a_bad_min_kernel_is_one_clear_error(text: str) -> None:
-    with pytest.raises(CcSandboxError, match="MAJOR.MINOR"):
+    with pytest.raises(CcSandboxError, match=r"MAJOR\.MINOR"):
         parse_min_kernel(text)
     assert parse_min_kernel("none") is None
     assert parse_min_kernel("5.10") == (5, 10)

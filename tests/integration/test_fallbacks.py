@@ -90,10 +90,12 @@ def test_analyze_and_explain_say_what_the_rule_removed(builds: dict[str, tuple[P
     binary = builds["default"][0]
     shown = subprocess.run([cc_sandbox, "analyze", str(binary)], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    line = next(l for l in shown.stdout.splitlines() if l.startswith("fallbacks"))
+    line = next(text for text in shown.stdout.splitlines() if text.startswith("fallbacks"))
     assert "kernels older than 6.1 also get:" in line and "pipe" in line
     why = subprocess.run([cc_sandbox, "explain", str(binary), "epoll_create"], capture_output=True, text=True)
     assert why.returncode == 0, why.stderr
     assert "only on kernels older than 6.1" in why.stdout and "after -ENOSYS from epoll_create1" in why.stdout
-    bad = subprocess.run([cc_sandbox, "make", "--min-kernel", "six", "-C", "/nonexistent"], capture_output=True, text=True)
+    bad = subprocess.run(
+        [cc_sandbox, "make", "--min-kernel", "six", "-C", "/nonexistent"], capture_output=True, text=True
+    )
     assert bad.returncode != 0 and "MAJOR.MINOR" in bad.stderr and "Traceback" not in bad.stderr
