@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 from pathlib import Path
 
@@ -14,38 +13,19 @@ from ccsandbox.driver.command import CompileTools, compile_command
 from ccsandbox.facts.extract import run_plugin
 from ccsandbox.facts.llvmlite_extract import extract_facts
 from ccsandbox.facts.schema import canonical_facts, parse_facts
-from ccsandbox.resources import plugin_path, repo_root
 from ccsandbox.sysroot import Sysroot
 
-from .helpers import EXAMPLES, run
-
-INPUTS = repo_root() / "passes" / "test" / "Inputs"
+from .helpers import EXAMPLES, INPUTS, pass_facts, require_plugin, run
 
 
 @pytest.fixture(scope="module")
 def plugin() -> Path:
-    found = plugin_path()
-    if found is None:
-        if os.environ.get("CC_SANDBOX_REQUIRE_TOOLCHAIN") == "1":
-            pytest.fail("the pass plugin is not built (./setup.sh builds it)")
-        pytest.skip("the pass plugin is not built")
-    return found
-
-
-def _opt_facts(plugin: Path, module: Path) -> dict[str, object]:
-    out = subprocess.run(
-        ["opt-19", f"-load-pass-plugin={plugin}", "-passes=cc-sandbox-facts", "-disable-output", str(module)],
-        env=dict(os.environ, CC_SANDBOX_FACTS_OUT="-"),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout
-    return json.loads(out)  # type: ignore[no-any-return]
+    return require_plugin()
 
 
 def test_plugin_output_equals_the_golden_facts(plugin: Path) -> None:
     golden = json.loads((INPUTS / "basic.facts.json").read_text())
-    assert _opt_facts(plugin, INPUTS / "basic.ll") == golden
+    assert pass_facts(INPUTS / "basic.ll") == golden
 
 
 def test_the_facts_inside_the_link_are_those_of_the_saved_module(
@@ -55,7 +35,7 @@ def test_the_facts_inside_the_link_are_those_of_the_saved_module(
     sources = [str(EXAMPLES / "workers" / f) for f in ("workers.c", "ops.c")]
     assert run([cc_sandbox_cc, "-O2", *sources, "-o", str(prog), "-lpthread"], tool_env).returncode == 0
     in_link = json.loads((tmp_path / "workers.facts").read_text())
-    assert _opt_facts(plugin, tmp_path / "workers.bc") == in_link
+    assert pass_facts(tmp_path / "workers.bc") == in_link
 
 
 def test_plugin_refuses_corrupt_bitcode_clearly(plugin: Path, tmp_path: Path) -> None:
@@ -84,4 +64,4 @@ def test_the_reference_extractor_reads_assembly_and_constant_choices_alike(
     module = tmp_path / "m.bc"
     invocation = classify(["-c", opt, str(ADVERSARIAL / program), "-o", str(module)])
     assert subprocess.run(compile_command(CompileTools.of(sysroot), invocation)).returncode == 0
-    assert canonical_facts(extract_facts(module)) == canonical_facts(_opt_facts(plugin, module))
+    assert canonical_facts(extract_facts(module)) == canonical_facts(pass_facts(module))

@@ -10,27 +10,17 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import llvmlite.binding as llvm
 import pytest
 
-from ccsandbox.facts.llvmlite_extract import LINKAGE_NAMES, extract_facts, extract_facts_from_text
+from ccsandbox.facts.llvmlite_extract import extract_facts
 from ccsandbox.facts.schema import canonical_facts
-from ccsandbox.resources import repo_root
 
-from .helpers import copy_example, run
-
-INPUTS = repo_root() / "passes" / "test" / "Inputs"
+from .helpers import INPUTS, copy_example, reference_facts, run
 
 
 def test_the_shared_fixture_gives_the_golden_facts() -> None:
-    module = llvm.parse_assembly((INPUTS / "basic.ll").read_text(), context=llvm.create_context())
-    functions = [
-        (f.name, LINKAGE_NAMES.get(f.linkage.name, f.linkage.name), str(f.global_value_type), f.is_declaration)
-        for f in module.functions
-        if not f.name.startswith("llvm.")
-    ]
     golden = json.loads((INPUTS / "basic.facts.json").read_text())
-    assert canonical_facts(extract_facts_from_text(str(module), functions)) == canonical_facts(golden)
+    assert canonical_facts(reference_facts(INPUTS / "basic.ll")) == canonical_facts(golden)
 
 
 @pytest.mark.parametrize("example", ["hello", "echo-server", "workers"])
