@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -77,6 +78,15 @@ def _pruning(facts: Facts, natives: dict[str, NativeFunction], options: PolicyOp
         return None
     pruning = prune_fallbacks(facts, natives, min_kernel)
     return pruning if pruning.removed else None
+
+
+def _newer_kernels_options(options: PolicyOptions, policy: Policy, older: Policy | None) -> PolicyOptions:
+    """The options of the newer kernels' filter: a --deny of a syscall only older kernels' filter
+    allows (a fallback) applies to that filter alone."""
+    if older is None:
+        return options
+    only_older = {SYSCALL_NAMES[nr] for nr in set(older.allowed) - set(policy.allowed) if nr in SYSCALL_NAMES}
+    return replace(options, deny=tuple(name for name in options.deny if name not in only_older))
 
 
 def _phase_sets(
@@ -167,7 +177,7 @@ def analyse_and_embed(
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
         enforcement = enforce(
             policy,
-            options,
+            _newer_kernels_options(options, policy, older[0] if older else None),
             program,
             phase_sets,
             self_only=execs.self_only,

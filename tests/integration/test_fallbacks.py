@@ -38,6 +38,7 @@ def builds(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, sysroot: o
         "default": _build(work / "default", cc_sandbox),
         "future": _build(work / "future", cc_sandbox, "--min-kernel", "99.0"),
         "none": _build(work / "none", cc_sandbox, "--min-kernel", "none"),
+        "future-deny": _build(work / "future-deny", cc_sandbox, "--min-kernel", "99.0", "--deny", "pipe"),
     }
 
 
@@ -69,6 +70,9 @@ def test_an_older_kernel_gets_the_filter_with_the_fallbacks(builds: dict[str, tu
     assert killed == Outcome(signal.SIGSYS, None)
     older = run_with_injection([str(builds["future"][0])], NR["pipe2"], None, answer=-ENOSYS)
     assert older == Outcome(None, 0)
+    # the older kernels' filter is a real one: a fallback denied in it (--deny) dies there
+    denied = run_with_injection([str(builds["future-deny"][0])], NR["pipe2"], None, answer=-ENOSYS)
+    assert denied == Outcome(signal.SIGSYS, None)
     # and without the answer, the binary of a future --min-kernel works as well
     done = subprocess.run([str(builds["future"][0])], capture_output=True, text=True, timeout=60)
     assert (done.returncode, done.stdout) == (0, "ok\n")
