@@ -67,3 +67,18 @@ def test_a_file_that_is_not_json_is_refused(tmp_path: Path) -> None:
     junk.write_bytes(b"\x00\x01garbage")
     with pytest.raises(FactsFormatError, match="not JSON"):
         read_facts(junk)
+
+
+def test_removing_sites_renumbers_what_refers_to_them() -> None:
+    """Dropping fallback sites (``without_sites``) keeps the order facts consistent: facts only the
+    dropped sites gave go, indexes shift, and inlined chains move with their sites."""
+    main = read_facts(GOLDEN).functions["main"]
+    dropped = frozenset(n for n, s in enumerate(main.sites) if s.block == 1)  # the loop's call to step
+    kept = main.without_sites(dropped)
+    assert "step" not in {c.callee for c in kept.calls}
+    assert [(s.block, s.kind) for s in kept.sites] == [(s.block, s.kind) for s in main.sites if s.block != 1]
+    for site in kept.sites:
+        facts = {"c": kept.calls, "i": kept.indirect_calls, "s": kept.syscalls}[site.kind]
+        assert all(0 <= r < len(facts) for r in site.refs)
+    assert all(0 <= first <= len(kept.sites) for starts in kept.block_inlined.values() for _, first in starts)
+    assert kept.without_sites(frozenset()) == kept
