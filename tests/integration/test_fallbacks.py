@@ -15,6 +15,7 @@ import pytest
 
 from ccsandbox.syscalls import SYSCALL_NUMBERS as NR
 
+from .helpers import REPO
 from .inject import Outcome, run_with_injection
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -87,7 +88,12 @@ def test_min_kernel_none_keeps_one_filter_with_every_fallback(
     assert run_with_injection([str(binary)], NR["pipe2"], None, answer=-ENOSYS) == Outcome(None, 0)
     shown = subprocess.run([cc_sandbox, "inspect", "--json", str(builds["default"][0])], capture_output=True, text=True)
     assert shown.returncode == 0, shown.stderr
-    assert json.loads(shown.stdout)["min_kernel"] == "6.1"
+    meta = json.loads(shown.stdout)
+    assert meta["min_kernel"] == "6.1" and "pipe" in meta["fallbacks"]["removed_syscalls"]
+    jsonschema = pytest.importorskip("jsonschema")
+    for document, schema in ((meta, "embedded"), (builds["default"][1], "policy")):
+        found = json.loads((REPO / "schemas" / f"{schema}.schema.json").read_text())
+        jsonschema.Draft202012Validator(found).validate(document)
 
 
 def test_analyze_and_explain_say_what_the_rule_removed(builds: dict[str, tuple[Path, dict]], cc_sandbox: str) -> None:
