@@ -27,13 +27,16 @@ from typing import Any
 from ..errors import CcSandboxError
 from ..facts.schema import Facts, FunctionFacts
 from ..syscalls import SYSCALL_NAMES
+from .analyze import Analysis, analyze
 from .asm_model import NativeFunction
+from .callgraph import IndirectMode
 
 __all__ = [
     "DEFAULT_MIN_KERNEL",
     "ENOSYS_MEANS_MISSING",
     "FallbackPruning",
     "RemovedSite",
+    "analyze_for_kernels",
     "fallback_report",
     "kernel_text",
     "parse_min_kernel",
@@ -190,3 +193,15 @@ def fallback_report(
         "removed_syscalls": removed,
         "removed_sites": len(pruning.removed),
     }
+
+
+def analyze_for_kernels(
+    facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode, min_kernel: KernelVersion | None
+) -> tuple[Facts, Analysis, Analysis, FallbackPruning | None]:
+    """(the facts of the filter for kernels >= ``min_kernel``, their analysis, the analysis with
+    every fallback, the pruning or None when nothing was pruned), as the build computes them."""
+    everywhere = analyze(facts, natives, mode)
+    pruning = prune_fallbacks(facts, natives, min_kernel) if min_kernel else None
+    if pruning is None or not pruning.removed:
+        return facts, everywhere, everywhere, None
+    return pruning.facts, analyze(pruning.facts, natives, mode), everywhere, pruning

@@ -11,7 +11,6 @@ from typing import Any
 import click
 
 from ..analysis.analyze import Analysis
-from ..analysis.analyze import analyze as run_analysis
 from ..analysis.argfacts import analysis_constraints
 from ..analysis.asm_model import NativeFunction, load_asm_model
 from ..analysis.callgraph import IndirectMode
@@ -20,10 +19,10 @@ from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts, module_exec_facts
 from ..analysis.fallbacks import (
     DEFAULT_MIN_KERNEL,
     FallbackPruning,
+    analyze_for_kernels,
     fallback_report,
     kernel_text,
     parse_min_kernel,
-    prune_fallbacks,
 )
 from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
@@ -84,14 +83,8 @@ min_kernel_option = click.option(
 def without_fallbacks(
     facts: Facts, natives: dict[str, NativeFunction], mode: str, min_kernel: str
 ) -> tuple[Facts, Analysis, Analysis, FallbackPruning | None]:
-    """(facts the policy is computed from, its analysis, the analysis with every fallback, the
-    pruning or None) -- as the build computes its filter for kernels >= --min-kernel."""
-    everywhere = run_analysis(facts, natives, IndirectMode(mode))
-    version = parse_min_kernel(min_kernel)
-    pruning = prune_fallbacks(facts, natives, version) if version else None
-    if pruning is None or not pruning.removed:
-        return facts, everywhere, everywhere, None
-    return pruning.facts, run_analysis(pruning.facts, natives, IndirectMode(mode)), everywhere, pruning
+    """:func:`analyze_for_kernels` with --indirect and --min-kernel as given on the command line."""
+    return analyze_for_kernels(facts, natives, IndirectMode(mode), parse_min_kernel(min_kernel))
 
 
 def _fallback_lines(report: dict[str, Any] | None) -> list[str]:

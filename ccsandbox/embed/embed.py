@@ -13,11 +13,12 @@ from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.analyze import Analysis, analyze
+from ..analysis.analyze import Analysis
 from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import NativeFunction, load_asm_model
+from ..analysis.asm_model import load_asm_model
+from ..analysis.callgraph import IndirectMode
 from ..analysis.exec_facts import module_exec_facts
-from ..analysis.fallbacks import FallbackPruning, fallback_report, kernel_text, parse_min_kernel, prune_fallbacks
+from ..analysis.fallbacks import analyze_for_kernels, fallback_report, kernel_text, parse_min_kernel
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..driver.startup import check_fini_array
@@ -68,16 +69,6 @@ def _facts_of_module(module: Path) -> Facts:
     from ..facts.llvmlite_extract import extract_facts  # deferred: imports llvmlite
 
     return parse_facts(extract_facts(module), str(module))
-
-
-def _pruning(facts: Facts, natives: dict[str, NativeFunction], options: PolicyOptions) -> FallbackPruning | None:
-    """The facts without the ENOSYS fallbacks of --min-kernel, or None (--min-kernel none, or
-    nothing to prune: one filter for every kernel)."""
-    min_kernel = parse_min_kernel(options.min_kernel)
-    if min_kernel is None:
-        return None
-    pruning = prune_fallbacks(facts, natives, min_kernel)
-    return pruning if pruning.removed else None
 
 
 def _newer_kernels_options(options: PolicyOptions, policy: Policy, older: Policy | None) -> PolicyOptions:
@@ -134,10 +125,10 @@ def analyse_and_embed(
     try:
         parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
         natives = load_asm_model()
-        everywhere = analyze(parsed, natives)  # with every fallback: what an older kernel may need
-        pruning = _pruning(parsed, natives, options)
-        now = pruning.facts if pruning else parsed
-        whole = analyze(now, natives) if pruning else everywhere
+        # the filter for kernels >= --min-kernel, and with every fallback: what an older one may need
+        now, whole, everywhere, pruning = analyze_for_kernels(
+            parsed, natives, IndirectMode.SIGNATURE, parse_min_kernel(options.min_kernel)
+        )
         policy = build_policy(whole, program, seconds=time.monotonic() - started)
         execs = module_exec_facts(parsed, everywhere, module, program)
         constraints = analysis_constraints(whole, now, natives)

@@ -19,9 +19,9 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..analysis.analyze import analyze as run_analysis
 from ..analysis.asm_model import load_asm_model
 from ..analysis.callgraph import IndirectMode
+from ..analysis.fallbacks import DEFAULT_MIN_KERNEL, analyze_for_kernels, fallback_report, parse_min_kernel
 from ..analysis.report import build_policy
 from ..embed.source import read_policy_source
 from ..errors import CcSandboxError
@@ -162,11 +162,15 @@ def _build(subject: Subject, work: Path, logs: Path, toolchain: str) -> dict[str
 
 def _analyze(binary: Path, output: Path) -> dict[str, Any]:
     started = time.monotonic()
-    facts = load_facts(binary)
-    analysis = run_analysis(facts, load_asm_model(), IndirectMode.SIGNATURE)
+    natives = load_asm_model()
+    kernels = parse_min_kernel(DEFAULT_MIN_KERNEL)  # as the build's filter for supported kernels
+    _, analysis, everywhere, pruning = analyze_for_kernels(load_facts(binary), natives, IndirectMode.SIGNATURE, kernels)
     policy = build_policy(analysis, str(binary), "allow-all", time.monotonic() - started)
     seconds = time.monotonic() - started
     document = policy.to_json()
+    if pruning is not None:
+        older = build_policy(everywhere, str(binary), "allow-all")
+        document["fallbacks"] = fallback_report(set(older.allowed), set(policy.allowed), pruning)
     _write(output, document)
     names = {e["name"] for e in document["allowed"]}
     embedded = set(read_policy_source(binary).allowed)
