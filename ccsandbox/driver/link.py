@@ -28,7 +28,7 @@ from ..sysroot import Sysroot
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
-from .startup import STARTUP_SYMBOLS, check_startup, check_startup_symbols, trace_flags
+from .startup import STARTUP_SYMBOLS, FiniEntry, check_startup, check_startup_symbols, trace_flags
 
 MANIFEST_FORMAT = "cc-sandbox-link"
 #: What lld's -y prints for the start-up symbols (taken out of the link's output).
@@ -188,16 +188,17 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         if done.returncode != 0:
             return done.returncode
         natives = _check_staged(sysroot, staged, output)
+        fini_array: tuple[FiniEntry, ...] = ()
         if options.sandbox:
             check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
-            check_startup(staged, output.name)
+            fini_array = check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         if phases:
             check_marker_report(Path(f"{staged}.phases"), phases, output.name, inv.inputs)
             check_kept(staged, phases)
         document, notes = analyse_and_embed(
-            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases
+            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases, fini_array
         )
         if document is not None:
             staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")

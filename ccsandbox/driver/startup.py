@@ -24,7 +24,10 @@ from elftools.elf.sections import SymbolTableSection
 from ..analysis.roots import is_installer
 from ..errors import LinkError
 
-__all__ = ["STARTUP_SYMBOLS", "check_startup", "check_startup_symbols", "trace_flags"]
+__all__ = ["STARTUP_SYMBOLS", "FiniEntry", "check_startup", "check_startup_symbols", "trace_flags"]
+
+#: A .fini_array entry: its address and the function symbols defined there.
+FiniEntry = tuple[int, frozenset[str]]
 
 ENTRY = "_start"
 #: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
@@ -68,24 +71,34 @@ def check_startup_symbols(trace: str, lib_dir: Path, program: str) -> None:
             )
 
 
-def check_startup(binary: Path, program: str) -> None:
-    """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first."""
+def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
+    """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first.
+
+    Returns its ``.fini_array`` entries, read in the same pass: whether they are the module's
+    destructors is the analysis's premise, checked against the facts where those are read
+    (``ccsandbox.embed.embed``)."""
     try:
         with open(binary, "rb") as stream:
             elf = ELFFile(stream)
             symtab = elf.get_section_by_name(".symtab")
             by_name: dict[str, int] = {}
             by_address: dict[int, str] = {}
+            functions: dict[int, set[str]] = {}
             if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
-                    if sym["st_info"]["type"] in ("STT_FUNC", "STT_NOTYPE") and sym["st_value"] and sym.name:
-                        by_name.setdefault(sym.name, sym["st_value"])
-                        by_address.setdefault(sym["st_value"], sym.name)
+                    kind, address = sym["st_info"]["type"], sym["st_value"]
+                    if kind in ("STT_FUNC", "STT_NOTYPE") and address and sym.name:
+                        by_name.setdefault(sym.name, address)
+                        by_address.setdefault(address, sym.name)
+                    if kind == "STT_FUNC" and address:
+                        functions.setdefault(address, set()).add(sym.name)
             entry = elf.header["e_entry"]
             init_code = elf.get_section_by_name(".init")
             init_size = init_code.data_size if init_code is not None else 0
             init = elf.get_section_by_name(".init_array")
             table = init.data() if init is not None else b""
+            fini = elf.get_section_by_name(".fini_array")
+            fini_table = fini.data() if fini is not None else b""
     except (OSError, ELFError) as err:
         raise LinkError(f"{program}: cannot read the linked binary to check its start-up: {err}") from None
     if by_name.get(ENTRY) != entry:
@@ -105,32 +118,5 @@ def check_startup(binary: Path, program: str) -> None:
             f"{program}: constructor {name} would run before the seccomp filter is installed "
             "(a constructor priority of 100 or less); use priority 101 or more, or none"
         )
-
-
-def check_fini_array(binary: Path, destructors: set[str], program: str) -> None:
-    """Raise LinkError unless every .fini_array entry is a destructor the module declares.
-
-    The analysis models musl's libc_exit_fini as calling exactly the module's destructors (and
-    parameterless functions); a pointer placed in .fini_array by other means (a section
-    attribute on a variable) would run at exit unseen, so such a link is refused.
-    """
-    try:
-        with open(binary, "rb") as stream:
-            elf = ELFFile(stream)
-            fini = elf.get_section_by_name(".fini_array")
-            table = fini.data() if fini is not None else b""
-            symtab = elf.get_section_by_name(".symtab")
-            names: dict[int, set[str]] = {}
-            if isinstance(symtab, SymbolTableSection):
-                for sym in symtab.iter_symbols():
-                    if sym["st_info"]["type"] == "STT_FUNC" and sym["st_value"]:
-                        names.setdefault(sym["st_value"], set()).add(sym.name)
-    except (OSError, ELFError) as err:
-        raise LinkError(f"{program}: cannot read the linked binary to check its .fini_array: {err}") from None
-    for (address,) in struct.iter_unpack("<Q", table[: len(table) // 8 * 8]):
-        if not names.get(address, set()) & destructors:
-            what = " or ".join(sorted(names.get(address, set()))) or hex(address)
-            raise LinkError(
-                f"{program}: its .fini_array holds {what}, which is not a destructor of the module "
-                "(a pointer placed in the section by hand); cc-sandbox cannot follow it and refuses it"
-            )
+    entries = struct.iter_unpack("<Q", fini_table[: len(fini_table) // 8 * 8])
+    return tuple((address, frozenset(functions.get(address, ()))) for (address,) in entries)

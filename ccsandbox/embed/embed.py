@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,7 +22,6 @@ from ..analysis.exec_facts import module_exec_facts
 from ..analysis.fallbacks import analyze_for_kernels, fallback_report, kernel_text, parse_min_kernel
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
-from ..driver.startup import check_fini_array
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
@@ -71,6 +71,23 @@ def _facts_of_module(module: Path) -> Facts:
     return parse_facts(extract_facts(module), str(module))
 
 
+def check_fini_array(entries: Sequence[tuple[int, frozenset[str]]], destructors: set[str], program: str) -> None:
+    """Raise LinkError unless every .fini_array entry (address, function symbols there: read by
+    ``driver.startup.check_startup``) is a destructor the module declares.
+
+    The analysis models musl's libc_exit_fini as calling exactly the module's destructors (and
+    parameterless functions, ``callgraph.fini_walk``); a pointer placed in .fini_array by other
+    means (a section attribute on a variable) would run at exit unseen, so such a link is refused.
+    """
+    for address, names in entries:
+        if not names & destructors:
+            what = " or ".join(sorted(names)) or hex(address)
+            raise LinkError(
+                f"{program}: its .fini_array holds {what}, which is not a destructor of the module "
+                "(a pointer placed in the section by hand); cc-sandbox cannot follow it and refuses it"
+            )
+
+
 def _newer_kernels_options(options: PolicyOptions, policy: Policy, older: Policy | None) -> PolicyOptions:
     """The options of the newer kernels' filter: a --deny of a syscall only older kernels' filter
     allows (a fallback) applies to that filter alone."""
@@ -113,6 +130,7 @@ def analyse_and_embed(
     program: str,
     options: PolicyOptions,
     phases: tuple[str, ...] = (),
+    fini_array: Sequence[tuple[int, frozenset[str]]] = (),
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The policy document for ``staged``, and notes for the user.
 
@@ -149,7 +167,7 @@ def analyse_and_embed(
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
         check_syscall_instructions(staged, parsed, natives, program)
-        check_fini_array(staged, set(parsed.dtors), program)
+        check_fini_array(fini_array, set(parsed.dtors), program)
     document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)

@@ -156,6 +156,7 @@ def test_options_that_cannot_work_are_refused_in_one_line(
         ("startup_override.c", ["defines __libc_start_init", "before the seccomp filter is installed"]),  # row 8
         ("init_section.c", [".init section", "before the seccomp filter is installed"]),  # row 8
         ("asm_unreadable.c", ["syscall instruction the analysis did not read", "main"]),  # row 2
+        ("fini_section.c", [".fini_array holds late", "not a destructor"]),  # row 6
     ],
 )
 def test_code_the_analysis_cannot_vouch_for_fails_the_link(
