@@ -12,7 +12,7 @@ import json
 import re
 from collections.abc import Callable
 
-from .irtext import split_top_level, unescape
+from .irtext import PHI_INCOMING, split_top_level, unescape
 
 __all__ = ["MAX_ATOMS", "asm_constraints", "syscall_args_entries"]
 
@@ -68,7 +68,7 @@ def atoms(
     elif value in params:
         out.add(f"p{params.index(value)}")
     elif value in defs and defs[value].startswith("phi ") and depth < 4:
-        for incoming in re.findall(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]", defs[value]):
+        for incoming in PHI_INCOMING.findall(defs[value]):
             if incoming.strip() != value:
                 found = atoms(incoming.strip(), defs, params, strip, depth + 1)
                 if found is None:

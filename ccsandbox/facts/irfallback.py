@@ -24,36 +24,30 @@ as a phi input) is no guard, so its block stays a normal block.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import networkx as nx
 
-from .irorder import Block
-from .irtext import unescape
+from .irorder import LABEL_USE, Block, label_name
+from .irtext import PHI_INCOMING
 
 __all__ = ["ENOSYS", "enosys_blocks"]
 
 ENOSYS = 38
 _LOW32, _LOW32_ENOSYS = 0xFFFFFFFF, 0xFFFFFFFF - ENOSYS + 1
 _MAX_DEPTH = 4
-_LABEL = re.compile(r'\blabel %("(?:[^"\\]|\\.)*"|[-\w.$]+)')
 _ICMP = re.compile(r"^icmp (eq|ne) i(\d+) (\S+), (\S+?)(?:,|$)")
 _LOGIC = re.compile(r"^(and|or) i1 (\S+), (\S+?)(?:,|$)")
 _SELECT = re.compile(r"^select i1 (\S+), i1 (\S+), i1 (\S+?)(?:,|$)")
 _MASK = re.compile(r"^and i64 (\S+), 4294967295(?:,|$)")
-_PHI_IN = re.compile(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]")
-_CASTS = ("zext", "sext", "trunc")
 
 
 class _Reader:
-    """Values of one function: definitions by SSA name, and the site each call result is."""
+    """Values of one function: definitions by SSA name, integer casts looked through (``strip``,
+    the extractor's own), and the site each call result is."""
 
-    def __init__(self, defs: dict[str, str], site_of: dict[str, int]) -> None:
-        self.defs, self.site_of = defs, site_of
-
-    def strip(self, value: str) -> str:
-        while value in self.defs and self.defs[value].split()[0] in _CASTS:
-            value = self.defs[value].split(" to ")[0].split()[-1]
-        return value
+    def __init__(self, defs: dict[str, str], strip: Callable[[str], str], site_of: dict[str, int]) -> None:
+        self.defs, self.strip, self.site_of = defs, strip, site_of
 
     def sources(self, value: str, depth: int = 0) -> set[int] | None:
         """The sites whose result ``value`` is (through casts and phis), or None."""
@@ -63,7 +57,7 @@ class _Reader:
         text = self.defs.get(value, "")
         if text.startswith("phi ") and depth < _MAX_DEPTH:
             out: set[int] = set()
-            for incoming in _PHI_IN.findall(text):
+            for incoming in PHI_INCOMING.findall(text):
                 if incoming.strip() == value:
                     continue
                 found = self.sources(incoming.strip(), depth + 1)
@@ -109,10 +103,6 @@ class _Reader:
         return []
 
 
-def _label(token: str) -> str:
-    return unescape(token[1:-1]) if token.startswith('"') else token
-
-
 def _terminator(block: Block) -> str:
     """The block's terminator as one line (``switch`` spans several)."""
     for n, line in enumerate(block.lines):
@@ -125,7 +115,7 @@ def _edges(term: str, reader: _Reader) -> list[tuple[str, list[frozenset[int]]]]
     """(target label, guards) for each edge of a terminator taken only on -ENOSYS."""
     if term.startswith("br i1 "):
         cond = term[len("br i1 ") :].split(",")[0].strip()
-        labels = [_label(t) for t in _LABEL.findall(term)]
+        labels = [label_name(t) for t in LABEL_USE.findall(term)]
         if len(labels) != 2:
             return []
         return [(labels[0], reader.guards(cond, True)), (labels[1], reader.guards(cond, False))]
@@ -138,21 +128,26 @@ def _edges(term: str, reader: _Reader) -> list[tuple[str, list[frozenset[int]]]]
         for case in re.finditer(r"i\d+ (-?\d+), label %(\"(?:[^\"\\]|\\.)*\"|[-\w.$]+)", cases):
             found = reader.compared(match[2], case[1], int(match[1]))
             if found:
-                out.append((_label(case[2]), [frozenset(found)]))
+                out.append((label_name(case[2]), [frozenset(found)]))
         return out
     return []
 
 
 def enosys_blocks(
-    blocks: list[Block], succ: list[list[int]], defs: dict[str, str], site_of: dict[str, int], site_blocks: set[int]
+    blocks: list[Block],
+    succ: list[list[int]],
+    defs: dict[str, str],
+    strip: Callable[[str], str],
+    site_of: dict[str, int],
+    site_blocks: set[int],
 ) -> dict[int, list[list[int]]]:
     """Block (with sites) -> guards: each guard the sorted sites one of whose -ENOSYS result every
     path to the block has seen (the one of them that ran last returned -ENOSYS)."""
-    reader = _Reader(defs, site_of)
+    reader = _Reader(defs, strip, site_of)
     numbered = {b.label: i for i, b in enumerate(blocks) if b.label is not None}
     incoming: dict[int, int] = {}  # block -> number of edges into it (with multiplicity)
     for block in blocks:
-        for label in map(_label, _LABEL.findall(_terminator(block))):
+        for label in map(label_name, LABEL_USE.findall(_terminator(block))):
             if label in numbered:
                 incoming[numbered[label]] = incoming.get(numbered[label], 0) + 1
     targets: dict[int, set[frozenset[int]]] = {}

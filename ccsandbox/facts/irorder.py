@@ -12,16 +12,17 @@ import re
 
 from .irtext import unescape
 
-__all__ = ["Block", "DebugLocations", "split_blocks", "successors"]
+__all__ = ["LABEL_USE", "Block", "DebugLocations", "label_name", "split_blocks", "successors"]
 
 _LABEL_DEF = re.compile(r'^("(?:[^"\\]|\\.)*"|[-\w.$]+):(\s*;.*)?$')
-_LABEL_USE = re.compile(r'\blabel %("(?:[^"\\]|\\.)*"|[-\w.$]+)')
+LABEL_USE = re.compile(r'\blabel %("(?:[^"\\]|\\.)*"|[-\w.$]+)')
 _NAME = re.compile(r'\bname: "((?:[^"\\]|\\.)*)"')
 _FIELD = {key: re.compile(rf"\b{key}: (![0-9]+)") for key in ("scope", "inlinedAt")}
 _DBG = re.compile(r"!dbg (![0-9]+)")
 
 
-def _label(token: str) -> str:
+def label_name(token: str) -> str:
+    """A label as written in IR (``17``, ``"a b"``) -> its name."""
     return unescape(token[1:-1]) if token.startswith('"') else token
 
 
@@ -43,12 +44,12 @@ def split_blocks(body: list[str]) -> list[Block]:
             continue
         label = _LABEL_DEF.match(stripped)
         if label and not line.startswith(" "):
-            blocks.append(Block(_label(label[1])))
+            blocks.append(Block(label_name(label[1])))
             continue
         if not blocks:
             blocks.append(Block(None))  # an unnamed entry block
         blocks[-1].lines.append(stripped)
-        blocks[-1].targets.update(_label(t) for t in _LABEL_USE.findall(stripped))
+        blocks[-1].targets.update(label_name(t) for t in LABEL_USE.findall(stripped))
     return blocks
 
 

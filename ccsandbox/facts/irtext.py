@@ -16,6 +16,7 @@ from ..llvm_syntax import matching, split_top_level
 
 __all__ = [
     "GLOBAL_REF",
+    "PHI_INCOMING",
     "Call",
     "Layout",
     "MetadataTable",
@@ -27,6 +28,8 @@ __all__ = [
     "unescape",
 ]
 
+#: One ``[ value, %block ]`` pair of a ``phi``: the value.
+PHI_INCOMING = re.compile(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]")
 _CALL = re.compile(r"^(?:(?:tail|musttail|notail) )?call\b|^invoke\b|^callbr\b")
 _CALLEE = re.compile(r'(@"(?:[^"\\]|\\.)*"|@[-\w.$]+|%"(?:[^"\\]|\\.)*"|%[-\w.$]+)\(')
 _ASM = re.compile(

@@ -23,6 +23,7 @@ from .irfallback import enosys_blocks
 from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
+    PHI_INCOMING,
     Layout,
     MetadataTable,
     callee_of_call,
@@ -162,7 +163,7 @@ class _Collector:
         elif value in fn.params:
             out.add(f"p{fn.params.index(value)}")
         elif value in defs and defs[value].startswith("phi ") and depth < 4:
-            for incoming in re.findall(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]", defs[value]):
+            for incoming in PHI_INCOMING.findall(defs[value]):
                 if incoming.strip() != value:
                     self.value_facts(fn, defs, incoming.strip(), out, depth + 1)
         elif value in defs and defs[value].startswith("select ") and depth < 4:
@@ -214,7 +215,8 @@ class _Collector:
         if fn.sites or fn.block_inlined:
             fn.blocks = succ
         if site_of:
-            fn.enosys_blocks = enosys_blocks(blocks, succ, defs, site_of, {s.block for s in fn.sites})
+            strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
+            fn.enosys_blocks = enosys_blocks(blocks, succ, defs, strip, site_of, {s.block for s in fn.sites})
 
     def _site(self, fn: _Function, defs: dict[str, str], instr: str, block: int) -> None:
         """Record the call as a site in order, with what it alone contributes."""
