@@ -103,6 +103,9 @@ struct ModuleFacts {
   bool ModuleAsmCallsPointers = false;     // file-scope asm calls or jumps through a pointer
 };
 
+/// V with integer casts (zext, sext, trunc) looked through: the one rule every fact uses.
+llvm::Value *stripIntCasts(llvm::Value *V);
+
 /// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
 void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);
 

@@ -30,18 +30,9 @@ namespace {
 
 constexpr size_t MaxAtoms = 16;
 
-Value *stripCasts(Value *V) {
-  while (auto *C = dyn_cast<CastInst>(V)) {
-    if (!isa<ZExtInst, SExtInst, TruncInst>(C))
-      break;
-    V = C->getOperand(0);
-  }
-  return V;
-}
-
 /// The constants and parameters V may be; false when it may be anything else.
 bool atoms(Value *V, Function &F, std::set<ValueFact> &Out, unsigned Depth = 0) {
-  V = stripCasts(V);
+  V = stripIntCasts(V);
   if (auto *CI = dyn_cast<ConstantInt>(V)) {
     if (CI->getBitWidth() > 64)
       return false;

@@ -35,18 +35,9 @@ class Reader {
 public:
   explicit Reader(const DenseMap<const Instruction *, unsigned> &SiteOf) : SiteOf(SiteOf) {}
 
-  static Value *strip(Value *V) {
-    while (auto *C = dyn_cast<CastInst>(V)) {
-      if (!isa<ZExtInst, SExtInst, TruncInst>(C))
-        break;
-      V = C->getOperand(0);
-    }
-    return V;
-  }
-
   /// The sites whose result V is (through casts and phis); false when it may be anything else.
   bool sources(Value *V, std::set<unsigned> &Out, unsigned Depth = 0) const {
-    V = strip(V);
+    V = stripIntCasts(V);
     if (auto *I = dyn_cast<Instruction>(V)) {
       auto It = SiteOf.find(I);
       if (It != SiteOf.end()) {
@@ -74,7 +65,7 @@ public:
     unsigned Bits = C->getBitWidth();
     if (Bits < 8)
       return false;
-    V = strip(V);
+    V = stripIntCasts(V);
     auto *Mask = dyn_cast<BinaryOperator>(V);
     if (Bits == 64 && Mask && Mask->getOpcode() == Instruction::And) {
       auto *M = dyn_cast<ConstantInt>(Mask->getOperand(1));

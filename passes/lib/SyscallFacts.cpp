@@ -42,6 +42,17 @@ bool IndirectCallFact::operator<(const IndirectCallFact &O) const {
   return std::tie(Type, Field) < std::tie(O.Type, O.Field);
 }
 
+/// Look through integer casts, which do not change which syscall a number names (nor whether a
+/// result is -ENOSYS in its low bits, nor which constants an argument may be).
+Value *ccsandbox::stripIntCasts(Value *V) {
+  while (auto *C = dyn_cast<CastInst>(V)) {
+    if (!isa<ZExtInst, SExtInst, TruncInst>(C))
+      break;
+    V = C->getOperand(0);
+  }
+  return V;
+}
+
 namespace {
 
 std::string linkageName(GlobalValue::LinkageTypes L) {
@@ -66,16 +77,6 @@ std::string typeString(Type *T) {
   raw_string_ostream OS(S);
   T->print(OS);
   return S;
-}
-
-/// Look through integer casts, which do not change which syscall a number names.
-Value *stripIntCasts(Value *V) {
-  while (auto *C = dyn_cast<CastInst>(V)) {
-    if (!isa<ZExtInst, SExtInst, TruncInst>(C))
-      break;
-    V = C->getOperand(0);
-  }
-  return V;
 }
 
 /// Constant or parameter; phi/select of those expand to several facts (bounded depth).
