@@ -9,16 +9,17 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
 from ..analysis.analyze import Analysis
 from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import load_asm_model
+from ..analysis.asm_model import NativeFunction, load_asm_model
 from ..analysis.callgraph import IndirectMode
-from ..analysis.exec_facts import module_exec_facts
+from ..analysis.constraints import ConstraintSet
+from ..analysis.exec_facts import ExecFacts, module_exec_facts
 from ..analysis.fallbacks import analyze_for_kernels, fallback_report, kernel_text, parse_min_kernel
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
@@ -26,8 +27,8 @@ from ..errors import CcSandboxError, LinkError
 from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
 from ..syscalls import SYSCALL_NAMES
-from .enforce import enforce
-from .exec_modes import build_rules
+from .enforce import Enforcement, enforce
+from .exec_modes import ExecRule, build_rules
 from .instructions import check_syscall_instructions
 from .options import ENV, PolicyOptions
 from .phases import analyze_phases, check_not_in_handlers, marker_transitions
@@ -86,6 +87,47 @@ def check_fini_array(entries: Sequence[tuple[int, frozenset[str]]], destructors:
                 f"{program}: its .fini_array holds {what}, which is not a destructor of the module "
                 "(a pointer placed in the section by hand); cc-sandbox cannot follow it and refuses it"
             )
+
+
+@dataclass(frozen=True)
+class _FilterSet:
+    """What one set of filters (start-up and phases) is computed from: the set for kernels from
+    --min-kernel on, or the one with every ENOSYS fallback for older kernels."""
+
+    policy: Policy
+    phases: list[tuple[str, frozenset[int]]]
+    constraints: ConstraintSet
+
+
+def _filter_set(
+    facts: Facts,
+    analysis: Analysis,
+    program: str,
+    phases: tuple[str, ...],
+    natives: dict[str, NativeFunction],
+    seconds: float = 0.0,
+) -> _FilterSet:
+    policy = build_policy(analysis, program, seconds=seconds)
+    return _FilterSet(
+        policy,
+        _phase_sets(facts, analysis, phases, set(policy.allowed)) if phases else [],
+        analysis_constraints(analysis, facts, natives),
+    )
+
+
+def _enforce(
+    filters: _FilterSet, options: PolicyOptions, program: str, execs: ExecFacts, rules: list[ExecRule]
+) -> Enforcement:
+    return enforce(
+        filters.policy,
+        options,
+        program,
+        filters.phases,
+        self_only=execs.self_only,
+        exec_summary=execs.summary(),
+        rules=rules,
+        constraints=filters.constraints,
+    )
 
 
 def _newer_kernels_options(options: PolicyOptions, policy: Policy, older: Policy | None) -> PolicyOptions:
@@ -147,18 +189,10 @@ def analyse_and_embed(
         now, whole, everywhere, pruning = analyze_for_kernels(
             parsed, natives, IndirectMode.SIGNATURE, parse_min_kernel(options.min_kernel)
         )
-        policy = build_policy(whole, program, seconds=time.monotonic() - started)
+        newer = _filter_set(now, whole, program, phases, natives, time.monotonic() - started)
+        older = _filter_set(parsed, everywhere, program, phases, natives) if pruning else None
+        policy, phase_sets, constraints = newer.policy, newer.phases, newer.constraints
         execs = module_exec_facts(parsed, everywhere, module, program)
-        constraints = analysis_constraints(whole, now, natives)
-        phase_sets = _phase_sets(now, whole, phases, set(policy.allowed)) if phases else []
-        older: tuple[Policy, list[tuple[str, frozenset[int]]], Any] | None = None
-        if pruning:
-            older_policy = build_policy(everywhere, program)
-            older = (
-                older_policy,
-                _phase_sets(parsed, everywhere, phases, set(older_policy.allowed)) if phases else [],
-                analysis_constraints(everywhere, parsed, natives),
-            )
     except LinkError:
         raise  # a refused transition: already one complete message
     except CcSandboxError as err:
@@ -172,7 +206,7 @@ def analyse_and_embed(
     if phases:
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     if pruning and older:
-        document["fallbacks"] = fallback_report(set(older[0].allowed), set(policy.allowed), pruning)
+        document["fallbacks"] = fallback_report(set(older.policy.allowed), set(policy.allowed), pruning)
     notes = []
     if policy.allow_all:
         if options.sandbox and options.unresolved != "allow-all":
@@ -184,43 +218,19 @@ def analyse_and_embed(
         )
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
-        enforcement = enforce(
-            policy,
-            _newer_kernels_options(options, policy, older[0] if older else None),
-            program,
-            phase_sets,
-            self_only=execs.self_only,
-            exec_summary=execs.summary(),
-            rules=rules,
-            constraints=constraints,
-        )
+        newer_options = _newer_kernels_options(options, policy, older.policy if older else None)
+        enforcement = _enforce(newer, newer_options, program, execs, rules)
         older_programs = None
         if pruning and older:
-            older_enforcement = enforce(
-                older[0],
-                options,
-                program,
-                older[1],
-                self_only=execs.self_only,
-                exec_summary=execs.summary(),
-                rules=rules,
-                constraints=older[2],
-            )
+            older_enforcement = _enforce(older, options, program, execs, rules)
             older_programs = older_enforcement.programs
             if older_programs != enforcement.programs:
+                described = ("allowed", "instructions", "filter_sha256", "phases", "constraints")
                 enforcement.info["min_kernel"] = kernel_text(pruning.min_kernel)
                 enforcement.info["fallbacks"] = document["fallbacks"]
                 enforcement.info["older_kernels"] = {
                     "below": kernel_text(pruning.min_kernel),
-                    "allowed": older_enforcement.info["allowed"],
-                    "instructions": older_enforcement.info["instructions"],
-                    "filter_sha256": older_enforcement.info["filter_sha256"],
-                    **({"phases": older_enforcement.info["phases"]} if phases else {}),
-                    **(
-                        {"constraints": older_enforcement.info["constraints"]}
-                        if "constraints" in older_enforcement.info
-                        else {}
-                    ),
+                    **{key: older_enforcement.info[key] for key in described if key in older_enforcement.info},
                 }
         write_filters(staged, enforcement.programs, older_programs, pruning.min_kernel if pruning else None)
         write_metadata(
