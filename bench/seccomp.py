@@ -31,6 +31,7 @@ from pathlib import Path
 from ccsandbox.bpf.args import ArgCmp, ArgRule
 from ccsandbox.bpf.compile import Action, build_filter
 from ccsandbox.bpf.insn import pack
+from ccsandbox.bpf.libseccomp import libseccomp_filter
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -73,21 +74,7 @@ ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
 
 
 def _libseccomp_blob(allowed: list[int], rules: dict[int, ArgRule], path: Path) -> Path:
-    import pyseccomp as seccomp
-
-    f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
-    f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
-    for nr in sorted(set(allowed)):
-        for alt in rules.get(nr, ((),)):
-            conds = [
-                seccomp.Arg(c.index, seccomp.EQ, c.value)
-                if c.is_eq
-                else seccomp.Arg(c.index, seccomp.MASKED_EQ, c.mask, c.value)
-                for c in alt
-            ]
-            f.add_rule(seccomp.ALLOW, nr, *conds)
-    with open(path, "wb") as out:
-        f.export_bpf(out)
+    path.write_bytes(pack(libseccomp_filter(allowed, rules)))
     return path
 
 

@@ -15,22 +15,11 @@ from ccsandbox.bpf import insn as bpf
 from ccsandbox.bpf.args import ArgCmp, ArgRule
 from ccsandbox.bpf.compile import Action, build_filter
 from ccsandbox.bpf.insn import unpack
+from ccsandbox.bpf.libseccomp import libseccomp_filter
 from ccsandbox.bpf.vm import run
 from ccsandbox.syscalls import SYSCALL_NAMES
 
 seccomp = pytest.importorskip("pyseccomp")
-
-
-def _libseccomp_filter(allowed: set[int], default: int) -> list[bpf.Insn]:
-    f = seccomp.SyscallFilter(defaction=default)
-    f.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)
-    f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
-    for nr in sorted(allowed):
-        f.add_rule(seccomp.ALLOW, nr)
-    with tempfile.TemporaryFile() as out:
-        f.export_bpf(out)
-        out.seek(0)
-        return unpack(out.read())
 
 
 @pytest.mark.parametrize(
@@ -46,32 +35,11 @@ def test_same_verdicts_as_libseccomp(action: Action, theirs: str, seed: int) -> 
     rng = random.Random(seed)
     allowed = set(rng.sample(sorted(n for n in SYSCALL_NAMES if n <= 456), rng.choice([10, 60, 200])))
     default = seccomp.ERRNO(1) if theirs == "ERRNO1" else getattr(seccomp, theirs)
-    reference, ours = _libseccomp_filter(allowed, default), build_filter(allowed, action)
+    reference, ours = libseccomp_filter(allowed, default=default), build_filter(allowed, action)
     numbers = [*range(1024), *(bpf.X32_SYSCALL_BIT | n for n in (0, 1, 59, 60, 512, 545)), 0xFFFFFFFF]
     for arch in (bpf.AUDIT_ARCH_X86_64, bpf.AUDIT_ARCH_I386):
         for nr in numbers:
             assert run(ours, nr, arch) == run(reference, nr, arch), (arch, nr)
-
-
-def _libseccomp_arg_filter(allowed: set[int], rules: dict[int, ArgRule]) -> list[bpf.Insn]:
-    """libseccomp's filter for the same rules: one add_rule per alternative (its conditions are
-    ANDed, its rules for one syscall ORed), EQ for a full comparison, MASKED_EQ otherwise."""
-    f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
-    f.set_attr(seccomp.Attr.ACT_BADARCH, seccomp.KILL_PROCESS)
-    f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
-    for nr in sorted(allowed):
-        for alt in rules.get(nr, ((),)):
-            conds = [
-                seccomp.Arg(c.index, seccomp.EQ, c.value)
-                if c.is_eq
-                else seccomp.Arg(c.index, seccomp.MASKED_EQ, c.mask, c.value)
-                for c in alt
-            ]
-            f.add_rule(seccomp.ALLOW, nr, *conds)
-    with tempfile.TemporaryFile() as out:
-        f.export_bpf(out)
-        out.seek(0)
-        return unpack(out.read())
 
 
 def _rule(rng: random.Random) -> ArgRule:
@@ -102,7 +70,7 @@ def test_same_verdicts_as_libseccomp_with_argument_rules(seed: int) -> None:
     rng = random.Random(seed)
     allowed = set(rng.sample(sorted(n for n in SYSCALL_NAMES if n <= 456), rng.choice([10, 60, 200])))
     rules = {nr: _rule(rng) for nr in rng.sample(sorted(allowed), 6)}
-    reference, ours = _libseccomp_arg_filter(allowed, rules), build_filter(allowed, Action("kill"), args=rules)
+    reference, ours = libseccomp_filter(allowed, rules), build_filter(allowed, Action("kill"), args=rules)
     seen = set()
     for nr in sorted(allowed) + [rng.randrange(1024) for _ in range(50)]:
         for _ in range(60 if nr in rules else 3):
