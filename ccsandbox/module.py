@@ -7,17 +7,14 @@ by the sysroot's list of libc symbols.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from .driver.link import sidecar_paths
-from .errors import ModuleError, SysrootError
-from .sysroot import load_sysroot
+from .errors import ModuleError
+from .sysroot import is_libc, libc_names
 
 BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
-#: LTO renames clashing internal symbols "name.123"; the libc symbol list has "name".
-_LTO_SUFFIX = re.compile(r"\.\d+$")
 
 __all__ = ["ModuleSummary", "find_module", "read_module_summary"]
 
@@ -79,24 +76,6 @@ def find_module(path: Path) -> Path:
     raise ModuleError(f"{path} is neither LLVM bitcode nor an ELF binary")
 
 
-def _libc_names() -> set[str] | None:
-    """Names libc defines (the sysroot's symbol list), or None without a sysroot."""
-    try:
-        return set(load_sysroot().libc_symbols_file.read_text().split())
-    except (SysrootError, OSError):
-        return None
-
-
-def libc_names() -> set[str] | None:
-    """Names libc defines (the sysroot's symbol list), or None without a sysroot."""
-    return _libc_names()
-
-
-def is_libc(name: str, libc: set[str]) -> bool:
-    """Is ``name`` (possibly renamed by LTO) one of libc's symbols?"""
-    return _LTO_SUFFIX.sub("", name) in libc
-
-
 def _native_inputs(module: Path) -> list[str]:
     manifest = Path(str(module)[: -len(".bc")] + ".link.json")
     if not manifest.is_file():
@@ -116,8 +95,8 @@ def read_module_summary(path: Path) -> ModuleSummary:
     if not (module.triple.startswith("x86_64") and "musl" in module.triple):
         raise ModuleError(f"{module_path} targets {module.triple!r}, not x86_64 musl: not a cc-sandbox module")
     defined = [f.name for f in module.functions if not f.is_declaration]
-    libc = _libc_names()
-    program = sorted(n for n in defined if libc is None or _LTO_SUFFIX.sub("", n) not in libc)
+    libc = libc_names()
+    program = sorted(n for n in defined if libc is None or not is_libc(n, libc))
     return ModuleSummary(
         path=str(module_path),
         size_bytes=module_path.stat().st_size,

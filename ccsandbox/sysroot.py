@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,6 +53,25 @@ class Sysroot:
     def libc_symbols_file(self) -> Path:
         """Names of the functions libc.a defines, one per line (to tell libc from program)."""
         return self.path / "share" / "libc-symbols.txt"
+
+
+#: The suffix full LTO gives an internal symbol whose name another module also defines.
+_LTO_SUFFIX = re.compile(r"\.\d+$")
+
+
+def libc_names(sysroot: Sysroot | None = None) -> set[str] | None:
+    """Names libc defines, static functions included (the sysroot's symbol list), or None
+    without a sysroot: what tells libc's functions from the program's in messages and reports."""
+    try:
+        chosen = sysroot or load_sysroot()
+        return set(chosen.libc_symbols_file.read_text().split())
+    except (SysrootError, OSError):
+        return None
+
+
+def is_libc(name: str, libc: set[str]) -> bool:
+    """Is ``name`` (possibly renamed by LTO) one of libc's symbols?"""
+    return _LTO_SUFFIX.sub("", name) in libc
 
 
 def default_sysroot_dir() -> Path:

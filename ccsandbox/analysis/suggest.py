@@ -18,8 +18,8 @@ from typing import Any
 
 from ..errors import PhaseError
 from ..facts.schema import Facts
-from ..module import is_libc
 from ..syscalls import name_of
+from ..sysroot import is_libc
 from .analyze import Analysis
 from .asm_model import NativeFunction
 from .callgraph import is_dispatch

@@ -19,8 +19,8 @@ from ..analysis.asm_model import load_asm_model
 from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
 from ..analysis.suggest import Suggestion, suggest_transitions
 from ..facts.extract import load_facts
-from ..module import libc_names
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
+from ..sysroot import libc_names
 from .analyze_cmds import min_kernel_option, mode_option, target_argument, transitions_option, without_fallbacks
 
 FORMAT = "cc-sandbox-phasecut"

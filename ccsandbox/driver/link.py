@@ -24,7 +24,7 @@ from ..embed.probe import mark_probe
 from ..embed.runtime import runtime_object
 from ..errors import LinkError
 from ..resources import plugin_path
-from ..sysroot import Sysroot
+from ..sysroot import Sysroot, is_libc, libc_names
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
@@ -147,6 +147,26 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
     return natives
 
 
+def link_level(args: tuple[str, ...]) -> str:
+    """The optimisation level the link's LTO runs at: the last -O given (clang hands it to lld),
+    else lld's own default, -O2."""
+    levels = [a for a in args if a.startswith("-O")]
+    return (levels[-1] if levels[-1] != "-O" else "-O1") if levels else "-O2"
+
+
+class _LazyLibcNames:
+    """libc's symbol names, read from the sysroot only when a refusal needs them."""
+
+    def __init__(self, sysroot: Sysroot) -> None:
+        self.sysroot = sysroot
+        self.names: set[str] | None = None
+
+    def contains(self, name: str) -> bool:
+        if self.names is None:
+            self.names = libc_names(self.sysroot) or set()
+        return is_libc(name, self.names)
+
+
 def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
     """Link ``inv``; returns lld's non-zero exit code on failure, else the published result."""
     target = Path(inv.link_output)
@@ -197,8 +217,17 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         if phases:
             check_marker_report(Path(f"{staged}.phases"), phases, output.name, inv.inputs)
             check_kept(staged, phases)
+        libc = _LazyLibcNames(sysroot)
         document, notes = analyse_and_embed(
-            staged, staged_facts if staged_facts.is_file() else None, module, output.name, options, phases, fini_array
+            staged,
+            staged_facts if staged_facts.is_file() else None,
+            module,
+            output.name,
+            options,
+            phases,
+            fini_array,
+            in_libc=libc.contains,
+            level=link_level(inv.args),
         )
         if document is not None:
             staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")

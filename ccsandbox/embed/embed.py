@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -45,14 +45,34 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def unresolved_refusal(policy: Policy, program: str) -> str:
-    """The one line that fails a link whose policy would allow everything (fail closed)."""
-    first = policy.unresolved[0]
+def unresolved_refusal(
+    policy: Policy, program: str, in_libc: Callable[[str], bool] = lambda name: False, level: str = ""
+) -> str:
+    """The one line that fails a link whose policy would allow everything (fail closed).
+
+    A site of the user's own code gets advice on how to write it; when every unknown number is
+    in libc, the refusal is cc-sandbox's limitation and says so, naming the function."""
+    # in libc, but unknown because the program calls it through a pointer (or it is an entry):
+    # the program's doing, not a site cc-sandbox failed to read
+    ours = [
+        u
+        for u in policy.unresolved
+        if not in_libc(u.function) or "through a pointer" in u.reason or "entry point" in u.reason
+    ]
+    first = (ours or list(policy.unresolved))[0]
     more = (
         f" (and {len(policy.unresolved) - 1} more; see `cc-sandbox analyze {program}.bc`)"
         if len(policy.unresolved) > 1
         else ""
     )
+    if not ours:
+        return (
+            f"{program}: a syscall number cc-sandbox cannot know, in musl's {first.function}"
+            f"{f' (link at {level})' if level else ''}: {first.reason}{more}; "
+            "this is a limitation of cc-sandbox, not of your code: please report it with the function and the "
+            "optimisation level; meanwhile --unresolved allow-all (make/build, or "
+            f"{ENV}='--unresolved allow-all') accepts a filter that allows every syscall"
+        )
     return (
         f"{program}: a syscall number the analysis cannot know, in {first.function}: {first.reason}{more}; "
         "make the number a constant (e.g. syscall(SYS_x) or a switch over SYS_ constants), or accept a "
@@ -173,6 +193,8 @@ def analyse_and_embed(
     options: PolicyOptions,
     phases: tuple[str, ...] = (),
     fini_array: Sequence[tuple[int, frozenset[str]]] = (),
+    in_libc: Callable[[str], bool] = lambda name: False,
+    level: str = "",
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The policy document for ``staged``, and notes for the user.
 
@@ -180,6 +202,8 @@ def analyse_and_embed(
     CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
     else the llvmlite extractor. ``phases`` are the transitions the marker pass placed
     (``--phase-entry``/``--phase-at``): one more filter each, and a "phases" entry in the policy.
+    ``in_libc`` and ``level`` (the link's -O) shape the refusals: a site cc-sandbox cannot read
+    in musl is reported as cc-sandbox's limitation, not as advice to rewrite libc.
     """
     started = time.monotonic()
     try:
@@ -200,7 +224,7 @@ def analyse_and_embed(
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
-        check_syscall_instructions(staged, parsed, natives, program)
+        check_syscall_instructions(staged, parsed, natives, program, in_libc, level)
         check_fini_array(fini_array, set(parsed.dtors), program)
     document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
     if phases:
@@ -210,7 +234,7 @@ def analyse_and_embed(
     notes = []
     if policy.allow_all:
         if options.sandbox and options.unresolved != "allow-all":
-            raise LinkError(unresolved_refusal(policy, program))
+            raise LinkError(unresolved_refusal(policy, program, in_libc, level))
         notes.append(
             f"{program}: ALLOW-ALL: {len(policy.unresolved)} syscall site(s) with unknown numbers "
             f"(first: {policy.unresolved[0].function}: {policy.unresolved[0].reason}); "
