@@ -24,6 +24,7 @@ from .analyze import Analysis
 from .asm_model import NativeFunction
 from .constraints import SPECS, ConstraintSet, SiteArgs, derive_constraints
 from .policy import allowed_syscalls
+from .syscalls import field_numbers
 
 __all__ = [
     "MAX_DEPTH",
@@ -176,14 +177,33 @@ def from_entry(entry: Mapping[str, object]) -> ArgSite:
     return ArgSite(atoms(entry["nr"]), args)
 
 
+def _numbers_of_fields(site: ArgSite, fields: Mapping[str, frozenset[int] | None]) -> ArgSite:
+    """The site with a number loaded from a struct field ("@ctx+12") replaced by every number the
+    field can hold (unknown when it can hold anything): its arguments then constrain each."""
+    if not any(isinstance(a, str) and a.startswith("@") for a in site.nr):
+        return site
+    nr: set[Atom] = set()
+    for atom in site.nr:
+        if isinstance(atom, str) and atom.startswith("@"):
+            known = fields.get(atom[1:])
+            nr |= set(known) if known is not None else {"?"}
+        else:
+            nr.add(atom)
+    return ArgSite(tuple(sorted(nr, key=str)), site.args)
+
+
 def collect_arg_sites(
-    facts: Facts, natives: Mapping[str, NativeFunction], reachable: Iterable[str]
+    facts: Facts,
+    natives: Mapping[str, NativeFunction],
+    reachable: Iterable[str],
+    fields: Mapping[str, frozenset[int] | None] | None = None,
 ) -> tuple[dict[str, list[ArgSite]], dict[str, list[tuple[str, dict[int, Atom]]]]]:
     """Per reachable function, its syscall sites with argument atoms and its direct calls.
 
     A number in a function's ``syscalls`` that no ``syscall_args`` entry covers (facts from an
     extractor without argument facts, a native syscall the asm model gives no arguments for)
-    becomes a site with every argument unknown."""
+    becomes a site with every argument unknown. A number loaded from a struct field becomes
+    each number ``fields`` says it can hold."""
     sites: dict[str, list[ArgSite]] = {}
     calls: dict[str, list[tuple[str, dict[int, Atom]]]] = {}
     for name in reachable:
@@ -206,7 +226,7 @@ def collect_arg_sites(
             covered = set()  # a site whose arguments could not be read: none of them is known
         found += [ArgSite((n,), ()) for n in numbers if n not in covered and not str(n).startswith("?")]
         if found:
-            sites[name] = found
+            sites[name] = [_numbers_of_fields(site, fields or {}) for site in found]
     return sites, calls
 
 
@@ -220,7 +240,7 @@ def argument_constraints(
 ) -> ConstraintSet:
     """The argument constraints of a whole program's allowed set."""
     live = list(reachable)
-    sites, calls = collect_arg_sites(facts, natives, live)
+    sites, calls = collect_arg_sites(facts, natives, live, field_numbers(facts, graph, roots))
     from_native = {callee for native in natives.values() for callee in native.calls}
     return derive_constraints(resolve_arg_sites(sites, calls, graph, live, roots, from_native), allowed)
 

@@ -5,6 +5,17 @@ A site's number is a constant, or a parameter of its function: that function is 
 Wrappers are resolved transitively through reachable callers. Anything that stays unknown -- a
 non-constant argument, a wrapper called through a pointer, a site the pass could not read -- is
 returned as :class:`Unresolved`, never dropped: the policy then fails closed.
+
+A number may also travel through memory: loaded at the site from a struct field ("@ctx+12":
+musl's setuid family puts it into a ``struct ctx`` that ``__synccall`` hands to every thread).
+It is every value any function of the module stores into that field (constants, parameters
+resolved through their callers, other fields), every constant an initializer puts there, and 0
+(static storage and ``memset``/``= {0}`` zero-fill write no store of their own); a field nothing
+visibly writes stays unresolved. The stores are
+taken from the whole program, not just the reachable part: a phase may load what an earlier
+phase stored. A field with a store of an unknown value stays unresolved. What this assumes is
+C's aliasing rule, which the optimiser relies on as well: the field is written through its
+member (or zero-filled), not through another type.
 """
 
 from __future__ import annotations
@@ -19,7 +30,7 @@ import networkx as nx
 from ..facts.schema import CallSite, Facts, Value
 from .asm_model import NativeFunction
 
-__all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "resolve_syscalls"]
+__all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "field_numbers", "resolve_syscalls"]
 
 #: Sites the pass records for ``int $0x80`` and ``sysenter``: they enter the i386 syscall ABI,
 #: which the filter's architecture check kills whatever the number (AUDIT_ARCH_I386 is never
@@ -57,7 +68,8 @@ Found: TypeAlias = tuple[frozenset[int], tuple[Unresolved, ...]]
 
 class _Resolver:
     def __init__(self, facts: Facts, graph: nx.DiGraph, reachable: frozenset[str], roots: frozenset[str]) -> None:
-        self.roots = roots
+        self.facts, self.graph, self.roots = facts, graph, roots
+        self.whole: _Resolver | None = None  # for field values: every function of the module
         self.callers: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
         for name in reachable:
             fn = facts.functions.get(name)
@@ -97,11 +109,54 @@ class _Resolver:
         self.memo[key] = result
         return result
 
-    def value(self, function: str, value: Value | None, stack: frozenset[tuple[str, int]], callee: str = "") -> Found:
+    def field_values(self, field: str, stack: frozenset[tuple[str, int]]) -> Found:
+        """What a number loaded from ``field`` can be, from every store in the whole program."""
+        if self.whole is None:
+            defined = frozenset(n for n, fn in self.facts.functions.items() if not fn.declaration)
+            self.whole = _Resolver(self.facts, self.graph, defined, self.roots)
+            self.whole.whole = self.whole
+        return self.whole.stored_values(field, stack)
+
+    def stored_values(self, field: str, stack: frozenset[tuple[str, int]]) -> Found:
+        key = (f"@{field}", -1)
+        if key in self.memo:
+            return self.memo[key]
+        if key in stack:
+            return frozenset(), ()
+        numbers: set[int] = {0, *self.facts.global_int_fields.get(field, ())}
+        unresolved: list[Unresolved] = []
+        for name, fn in self.facts.functions.items():
+            for stored_field, stored in fn.int_field_stores:
+                if stored_field == field:
+                    found, missing = self.value(name, stored, stack | {key}, into=field)
+                    numbers |= found
+                    unresolved += missing
+        result = (frozenset(numbers), tuple(unresolved))
+        self.memo[key] = result
+        return result
+
+    def value(
+        self, function: str, value: Value | None, stack: frozenset[tuple[str, int]], callee: str = "", into: str = ""
+    ) -> Found:
         if isinstance(value, int):
             return frozenset({value}), ()
         if isinstance(value, str) and value.startswith("p") and value[1:].isdigit():
             return self.param_values(function, int(value[1:]), stack)
+        if isinstance(value, str) and value.startswith("@"):
+            numbers, missing = self.field_values(value[1:], stack)
+            written = value[1:] in self.facts.global_int_fields or any(
+                stored == value[1:] for fn in self.facts.functions.values() for stored, _ in fn.int_field_stores
+            )
+            if not written:  # written by means the facts do not show: nothing can be said
+                missing += (
+                    Unresolved(function, f"syscall number loaded from field {value[1:]}, which nothing visibly writes"),
+                )
+            return numbers, missing
+        if into:
+            reason = REASONS.get(value[1:], value[1:]) if isinstance(value, str) else "not a constant"
+            return frozenset(), (
+                Unresolved(function, f"syscall number stored into field {into} is unknown ({reason})"),
+            )
         reason = value[1:] if isinstance(value, str) else "not a constant"
         reason = REASONS.get(reason, reason)
         target = f" passed to {callee}" if callee else ""
@@ -144,3 +199,22 @@ def resolve_syscalls(
         sites={nr: tuple(sorted(names)) for nr, names in sorted(sites.items())},
         unresolved=tuple(sorted(unresolved)),
     )
+
+
+def field_numbers(facts: Facts, graph: nx.DiGraph, roots: Iterable[str] = ()) -> dict[str, frozenset[int] | None]:
+    """Every number each field that some site loads its number from can hold, as the
+    resolution above finds it (whole program); None for a field with a value nobody can know."""
+    defined = frozenset(n for n, fn in facts.functions.items() if not fn.declaration)
+    resolver = _Resolver(facts, graph, defined, frozenset(roots))
+    resolver.whole = resolver
+    loaded = {
+        value[1:]
+        for fn in facts.functions.values()
+        for value in (*fn.syscalls, *(entry["nr"] for entry in fn.syscall_args))
+        if isinstance(value, str) and value.startswith("@")
+    }
+    out: dict[str, frozenset[int] | None] = {}
+    for field in sorted(loaded):
+        numbers, missing = resolver.stored_values(field, frozenset())
+        out[field] = None if missing else numbers
+    return out

@@ -48,8 +48,10 @@ def _operand_registers(constraints: str) -> list[int]:
     return operands
 
 
-def _order(atom: Atom) -> tuple[int, int]:
-    return (0, atom) if isinstance(atom, int) else (1, int(str(atom)[1:]))
+def _order(atom: Atom) -> tuple[int, int | str]:
+    if isinstance(atom, int):
+        return (0, atom)
+    return (1, int(atom[1:])) if atom.startswith("p") else (2, atom)
 
 
 def atoms(
@@ -104,8 +106,11 @@ def syscall_args_entries(
     defs: dict[str, str],
     params: list[str],
     strip: Callable[[str], str],
+    loaded_field: Callable[[str], str] = lambda value: "",
 ) -> list[str]:
-    """The ``syscall_args`` entries of one syscall asm call, each as canonical JSON text."""
+    """The ``syscall_args`` entries of one syscall asm call, each as canonical JSON text.
+    ``loaded_field`` names the struct field a value is loaded from: a number loaded from one is
+    the field fact ``"@struct+offset"``, resolved as the site's number is."""
     if unescape(asm).strip() != "syscall":
         return [json.dumps({"nr": "?asm", "args": {}})]
     registers = _operand_registers(asm_constraints(instr))
@@ -114,7 +119,9 @@ def syscall_args_entries(
     for operand, register in enumerate(registers):
         if operand >= len(args):
             break
-        if register == -2:
+        if register == -2 and loaded_field(args[operand][1]):
+            number = {"@" + loaded_field(args[operand][1])}
+        elif register == -2:
             number = atoms(args[operand][1], defs, params, strip)
             if number is None:
                 return [json.dumps({"nr": "?asm", "args": {}})]

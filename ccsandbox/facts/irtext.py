@@ -349,3 +349,35 @@ def constant_function_fields(
 
     walk(type_, init)
     return fields, loose
+
+
+def constant_int_fields(definition: str, layout: Layout, wanted: set[str]) -> dict[str, set[int]]:
+    """For a global's definition: the integer constants its initializer puts at the named-struct
+    fields ``wanted`` (``struct+offset``), as the pass's ``global_int_fields``."""
+    found: dict[str, set[int]] = defaultdict(set)
+    match = re.search(r"\b(?:global|constant) ", definition)
+    if not match:
+        return found
+    body = definition[match.end() :].split(", align ")[0].split(", section ")[0]
+
+    def walk(type_: str, init: str) -> None:
+        init = init.strip()
+        if layout.elements(type_) is not None and (init.startswith("{") or init.startswith("<{")):
+            key = _struct_key(type_) if type_.startswith("%") else ""
+            offsets = layout.offsets(type_) or []
+            inner = init[2:-2] if init.startswith("<{") else init[1:-1]
+            for offset, element in zip(offsets, split_top_level(inner), strict=False):
+                element_type, value = _leading_type(element)
+                number = int(value) if re.fullmatch(r"-?\d+", value) else {"true": -1, "false": 0}.get(value)
+                if re.fullmatch(r"i\d+", element_type) and number is not None:
+                    if key and f"{key}+{offset}" in wanted:
+                        found[f"{key}+{offset}"].add(number)
+                else:
+                    walk(element_type, value)
+            return
+        if re.fullmatch(r"\[(\d+) x (.*)\]", type_) and init.startswith("["):
+            for element in split_top_level(init[1:-1]):
+                walk(*_leading_type(element))
+
+    walk(*_leading_type(body))
+    return found

@@ -20,6 +20,7 @@ from ..errors import ModuleError
 from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 from .irargs import syscall_args_entries
 from .irfallback import enosys_blocks
+from .irmemory import NumberStores, field_widths
 from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
     GLOBAL_REF,
@@ -28,6 +29,7 @@ from .irtext import (
     MetadataTable,
     callee_of_call,
     constant_function_fields,
+    constant_int_fields,
     parse_call,
     parse_params,
     split_top_level,
@@ -66,6 +68,7 @@ class _Function:
     syscalls: set[Any] = field(default_factory=set)
     refs: set[str] = field(default_factory=set)
     field_stores: set[tuple[str, str]] = field(default_factory=set)
+    int_field_stores: set[tuple[str, Any]] = field(default_factory=set)  # (number field, value)
     syscall_args: set[str] = field(default_factory=set)  # entries as canonical JSON text
     blocks: list[list[int]] = field(default_factory=list)
     sites: list[_Site] = field(default_factory=list)
@@ -154,9 +157,20 @@ class _Collector:
         self.inline_asm: list[str] = []  # texts of every inline asm, for names they mention
 
     # -- values ---------------------------------------------------------------------------------
-    def value_facts(self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0) -> None:
+    def loaded_field(self, defs: dict[str, str], value: str) -> str:
+        """The ``struct+offset`` an integer (non-volatile) load reads, as the pass's loadedField."""
         value = self._strip_casts(defs, value)
-        if re.fullmatch(r"-?\d+", value):
+        instr = defs.get(value, "")
+        return self.m.metadata.tbaa_field(instr) if re.match(r"load (atomic )?i\d+, ", instr) else ""
+
+    def value_facts(
+        self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0, fields: bool = False
+    ) -> None:
+        value = self._strip_casts(defs, value)
+        loaded = self.loaded_field(defs, value) if fields else ""
+        if loaded:
+            out.add("@" + loaded)
+        elif re.fullmatch(r"-?\d+", value):
             out.add(int(value))
         elif value in ("true", "false"):
             out.add(-1 if value == "true" else 0)
@@ -165,13 +179,14 @@ class _Collector:
         elif value in defs and defs[value].startswith("phi ") and depth < 4:
             for incoming in PHI_INCOMING.findall(defs[value]):
                 if incoming.strip() != value:
-                    self.value_facts(fn, defs, incoming.strip(), out, depth + 1)
+                    self.value_facts(fn, defs, incoming.strip(), out, depth + 1, fields)
         elif value in defs and defs[value].startswith("select ") and depth < 4:
             parts = split_top_level(defs[value][len("select ") :])
             for part in parts[1:3]:
-                self.value_facts(fn, defs, part.split()[-1], out, depth + 1)
+                self.value_facts(fn, defs, part.split()[-1], out, depth + 1, fields)
         elif value in defs:
-            out.add("?" + defs[value].split()[0])
+            opcode = defs[value].split()[0]
+            out.add("?" + ("call" if opcode in ("tail", "musttail", "notail") else opcode))
         elif value in ("poison", "undef"):
             out.add("?undef")
         else:
@@ -255,7 +270,8 @@ class _Collector:
         sites = scan_asm(text, True, entry, lambda k: k < len(rax) and rax[k])
         if any(not site.int80 for site in sites):
             strip = lambda v: self._strip_casts(defs, v)  # noqa: E731
-            fn.syscall_args.update(syscall_args_entries(match[2], instr, args, defs, fn.params, strip))
+            loaded = lambda v: self.loaded_field(defs, v)  # noqa: E731
+            fn.syscall_args.update(syscall_args_entries(match[2], instr, args, defs, fn.params, strip, loaded))
         for site in sites:
             state = RaxState(reason="asm-intel-syntax") if match[1] else site.state
             if site.int80:
@@ -263,7 +279,7 @@ class _Collector:
             elif state.kind == "const":
                 fn.syscalls.add(state.value)
             elif state.kind == "operand" and 0 <= value_of(state.value) < len(args):
-                self.value_facts(fn, defs, args[value_of(state.value)][1], fn.syscalls)
+                self.value_facts(fn, defs, args[value_of(state.value)][1], fn.syscalls, fields=True)
             else:
                 fn.syscalls.add("?" + ("asm-rax" if state.kind == "operand" else state.reason))
 
@@ -360,6 +376,49 @@ class _Collector:
             name = self.m.resolve(_name(value[1:])) if value.startswith("@") else None
             fn.field_stores.add((field_, name if name in self.m.functions else "?"))
 
+    def number_field_stores(self) -> dict[str, list[int]]:
+        """Integer stores into the fields syscall numbers are loaded from (transitively, as
+        the pass's collectNumberFieldStores), and the constants initializers put there."""
+        fns = list(self.m.functions.values())
+        done: set[str] = set()
+        wanted = {v[1:] for fn in fns for v in fn.syscalls if isinstance(v, str) and v.startswith("@")}
+        initial: dict[str, set[int]] = defaultdict(set)
+        while wanted:
+            round_, wanted = wanted, set()
+            done |= round_
+            for fn in fns:
+                defs = {m[1]: m[2] for m in map(_DEF.match, fn.body) if m}
+                for line in fn.body:
+                    instr = line.strip()
+                    if not re.match(r"store (atomic )?(volatile )?i\d+ ", instr):
+                        continue
+                    field_ = self.m.metadata.tbaa_field(instr)
+                    if not field_ or field_ not in round_:
+                        continue
+                    stored = split_top_level(re.sub(r"^store (atomic )?(volatile )?", "", instr))[0].split()[-1]
+                    values: set[Any] = set()
+                    self.value_facts(fn, defs, stored, values, fields=True)
+                    for value in values:
+                        fn.int_field_stores.add((field_, value))
+                        if isinstance(value, str) and value.startswith("@") and value[1:] not in done:
+                            wanted.add(value[1:])
+            for gv, definition in self.m.globals.items():
+                if not gv.startswith("llvm."):
+                    for key, numbers in constant_int_fields(definition, self.m.layout, round_).items():
+                        initial[key] |= numbers
+            # every write into the bytes of an object of the fields' struct types
+            width = field_widths((fn.body for fn in fns), self.m.metadata, round_)
+            objects = NumberStores(self.m.layout, self.m.globals, round_, width)
+            for fn in fns:
+                if fn.declaration:
+                    continue
+                facts = lambda defs, v, out, fn=fn: self.value_facts(fn, defs, v, out, fields=True)  # noqa: E731
+                for field_, value in objects.writes(fn.body, facts):
+                    fn.int_field_stores.add((field_, value))
+                    if isinstance(value, str) and value.startswith("@") and value[1:] not in done:
+                        wanted.add(value[1:])
+        return {k: sorted(v) for k, v in sorted(initial.items())}
+
     # -- globals --------------------------------------------------------------------------------
     def collect_globals(self) -> None:
         for gv, definition in self.m.globals.items():
@@ -414,10 +473,10 @@ class _Collector:
 
 
 def _value_order(value: Any) -> tuple[int, Any]:
-    """The pass's order of values: constants, then parameters, then unknowns."""
+    """The pass's order of values: constants, then parameters, then unknowns, then fields."""
     if isinstance(value, int):
         return (0, value)
-    return (1, int(value[1:])) if value.startswith("p") else (2, value)
+    return (1, int(value[1:])) if value.startswith("p") else (3 if value.startswith("@") else 2, value)
 
 
 def _starts(
@@ -472,6 +531,9 @@ def _function_json(
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
+    if fn.int_field_stores:
+        ordered = sorted(fn.int_field_stores, key=lambda p: (p[0], _value_order(p[1])))
+        out["int_field_stores"] = [list(p) for p in ordered]
     if fn.blocks:
         out.update(_order_json(fn, out, chains))
     return out
@@ -519,6 +581,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
     for fn in module.functions.values():
         collector.field_stores(fn)
     collector.collect_globals()
+    global_int_fields = collector.number_field_stores()
     chains = _chain_table(list(module.functions.values()))
     module_asm_syscalls = collector.module_asm_syscalls()
     return {
@@ -534,6 +597,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         **({"module_asm_syscalls": sorted(module_asm_syscalls, key=_value_order)} if module_asm_syscalls else {}),
         "global_refs": {k: sorted(v) for k, v in sorted(collector.global_refs.items())},
         "global_fields": {k: sorted(v) for k, v in sorted(collector.global_fields.items()) if v},
+        **({"global_int_fields": global_int_fields} if global_int_fields else {}),
         **({"inlined_chains": [list(c) for c in chains]} if chains else {}),
         "functions": [
             _function_json(

@@ -19,8 +19,9 @@ from ..errors import FactsFormatError, FactsVersionError
 FORMAT = "cc-sandbox-facts"
 SUPPORTED_VERSIONS = (2,)
 
-#: A value as the pass saw it: a constant (int), the caller's N-th parameter ("p<N>"), or
-#: unknown ("?<reason>").
+#: A value as the pass saw it: a constant (int), the caller's N-th parameter ("p<N>"), an
+#: integer loaded from a struct field ("@struct+offset"; syscall numbers only), or unknown
+#: ("?<reason>").
 Value = int | str
 
 __all__ = [
@@ -77,6 +78,8 @@ class FunctionFacts:
     refs: tuple[str, ...] = ()
     field_stores: tuple[tuple[str, str], ...] = ()  # (field, function or "?")
     passed_to: tuple[tuple[str, int], ...] = ()  # (callee, argument index) receiving its address
+    #: integer stores into the fields syscall numbers are loaded from: (field, value stored)
+    int_field_stores: tuple[tuple[str, Value], ...] = ()
     #: syscall sites with their arguments: {"nr": value, "args": {"i": atom or [atoms]}} (additive)
     syscall_args: tuple[dict[str, Any], ...] = ()
     order: Order = field(default_factory=lambda: Order({}, []), compare=False, repr=False)
@@ -194,6 +197,8 @@ class Facts:
     module_asm_calls_pointers: bool = False  # file-scope asm calls through a pointer
     global_refs: dict[str, tuple[str, ...]] = field(default_factory=dict)
     global_fields: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    #: number field -> the integer constants initializers put there (additive)
+    global_int_fields: dict[str, tuple[int, ...]] = field(default_factory=dict)
     debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
     inlined_chains: tuple[tuple[str, ...], ...] = ()  # every inlined-at chain of the module
 
@@ -245,6 +250,7 @@ def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFac
         refs=tuple(raw.get("refs", [])),
         field_stores=tuple((f, v) for f, v in raw.get("field_stores", [])),
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
+        int_field_stores=tuple((str(f), _value(v, name)) for f, v in raw.get("int_field_stores", [])),
         syscall_args=tuple(_syscall_args(raw.get("syscall_args", []), name)),
         order=Order(raw, chains),
     )
@@ -281,6 +287,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             module_asm_calls_pointers=bool(obj.get("module_asm_calls_pointers", False)),
             global_refs={k: tuple(v) for k, v in obj.get("global_refs", {}).items()},
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
+            global_int_fields={k: tuple(int(x) for x in v) for k, v in obj.get("global_int_fields", {}).items()},
             debug_info=bool(obj.get("debug_info", False)),
             inlined_chains=tuple(chains),
         )

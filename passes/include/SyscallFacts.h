@@ -31,11 +31,13 @@ namespace ccsandbox {
 constexpr int FactsVersion = 2;
 
 /// A value as far as the analysis can tell without data flow: a constant, the caller's
-/// N-th parameter, or unknown (with a short reason).
+/// N-th parameter, an integer loaded from a struct field ("struct+offset" by struct-path TBAA:
+/// a syscall number that travels through memory, resolved from every store into that field),
+/// or unknown (with a short reason).
 struct ValueFact {
-  enum Kind { Const, Param, Unknown } K = Unknown;
+  enum Kind { Const, Param, Unknown, Field } K = Unknown;
   long long Value = 0;     // Const: the value; Param: the index
-  std::string Reason;      // Unknown: why (e.g. the opcode it came from)
+  std::string Reason;      // Unknown: why (e.g. the opcode it came from); Field: the field
   bool operator<(const ValueFact &O) const;
 };
 
@@ -83,6 +85,7 @@ struct FunctionFacts {
   std::set<SyscallArgsFact> SyscallArgs;
   std::set<std::string> Refs;                       // functions whose address this code takes
   std::set<std::pair<std::string, std::string>> FieldStores;  // (field, function or "?")
+  std::set<std::pair<std::string, ValueFact>> IntFieldStores;  // (number field, value stored)
   std::set<std::pair<std::string, unsigned>> PassedTo;  // (callee, argument) receiving this function
   std::vector<std::vector<unsigned>> Blocks;  // order facts: successors of each block (sorted)
   std::vector<SiteFact> Sites;                // order facts: the sites, in block/instruction order
@@ -97,6 +100,7 @@ struct ModuleFacts {
   std::vector<FunctionFacts> Functions;                        // module order
   std::map<std::string, std::set<std::string>> GlobalRefs;     // global -> functions
   std::map<std::string, std::set<std::string>> GlobalFields;   // "struct+offset" -> functions
+  std::map<std::string, std::set<long long>> GlobalIntFields;  // number field -> initializer values
   std::vector<std::string> Ctors, Dtors, ModuleAsmRefs;
   bool DebugInfo = false;   // the module has debug compile units (inlined-at chains are known)
   std::set<ValueFact> ModuleAsmSyscalls;   // syscall sites in file-scope asm under no function label
@@ -105,6 +109,9 @@ struct ModuleFacts {
 
 /// V with integer casts (zext, sext, trunc) looked through: the one rule every fact uses.
 llvm::Value *stripIntCasts(llvm::Value *V);
+
+/// The "struct+offset" an integer load reads (struct-path TBAA, innermost struct), or "".
+std::string loadedField(llvm::Value *V);
 
 /// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
 void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);

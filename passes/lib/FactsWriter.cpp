@@ -19,6 +19,7 @@ json::Value valueJson(const ValueFact &V) {
   switch (V.K) {
   case ValueFact::Const: return json::Value(V.Value);
   case ValueFact::Param: return json::Value("p" + std::to_string(V.Value));
+  case ValueFact::Field: return json::Value("@" + V.Reason);
   case ValueFact::Unknown: break;
   }
   return json::Value("?" + V.Reason);
@@ -91,6 +92,12 @@ void writeFunction(json::OStream &J, const FunctionFacts &F, const ChainIndex &C
         J.value(P.second);
       });
     });
+    arrayIfAny(J, "int_field_stores", F.IntFieldStores, [&](const auto &P) {
+      J.array([&] {
+        J.value(P.first);
+        J.value(valueJson(P.second));
+      });
+    });
     writeOrderFacts(J, F, Chains);
   });
 }
@@ -127,6 +134,14 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
     arrayIfAny(J, "module_asm_syscalls", Facts.ModuleAsmSyscalls, [&](const ValueFact &V) { J.value(valueJson(V)); });
     writeNameSets(J, "global_refs", Facts.GlobalRefs);
     writeNameSets(J, "global_fields", Facts.GlobalFields);
+    if (!Facts.GlobalIntFields.empty())
+      J.attributeObject("global_int_fields", [&] {
+        for (const auto &[K, Values] : Facts.GlobalIntFields)
+          J.attributeArray(K, [&] {
+            for (long long V : Values)
+              J.value(static_cast<int64_t>(V));
+          });
+      });
     ChainIndex Chains = inlinedChains(Facts);
     if (!Chains.empty())
       J.attributeArray("inlined_chains", [&] {

@@ -14,3 +14,7 @@ clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names e
 CC_SANDBOX_FACTS_OUT=enosys.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
     -passes=cc-sandbox-facts -disable-output enosys.ll
 python3 -m json.tool enosys.facts.json > enosys.facts.pretty && mv enosys.facts.pretty enosys.facts.json
+clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names memory.c -o memory.ll
+CC_SANDBOX_FACTS_OUT=memory.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
+    -passes=cc-sandbox-facts -disable-output memory.ll
+python3 -m json.tool memory.facts.json > memory.facts.pretty && mv memory.facts.pretty memory.facts.json
