@@ -109,6 +109,8 @@ def link_command(
         str(lib / "crti.o"),
         *(str(p) for p in extra_inputs or ()),
         *inv.args,
+        "-flto=full",  # again after the user's flags: a -flto=thin in CFLAGS would make lld's
+        # ThinLTO objects escape the one whole-program module (sources compiled by this command)
         *_reset_language(inv.args),
         f"-L{lib}",
         "-Wl,--start-group",

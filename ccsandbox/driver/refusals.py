@@ -45,6 +45,16 @@ RUNTIME_OPTIONS = {
     "-fprofile-generate": "profiling needs the profiling runtime, which cc-sandbox does not link",
     "-fprofile-instr-generate": "profiling needs the profiling runtime, which cc-sandbox does not link",
     "-pg": "gprof profiling needs gcrt1.o and mcount, which musl does not provide",
+    "-fcs-profile-generate": "profiling needs the profiling runtime, which cc-sandbox does not link",
+    "-fmemory-profile": "memory profiling needs the memprof runtime, which cc-sandbox does not link",
+    "-fsanitize-coverage": "coverage instrumentation calls __sanitizer_cov_* hooks that code generation adds "
+    "after the syscall analysis ran",
+    "-fsplit-stack": "split stacks need __morestack from libgcc, which the static musl link does not have",
+    "-finstrument-functions-after-inlining": "its hooks are added by code generation, after the syscall "
+    "analysis ran, so their calls would be missing from the filter",
+    "-finstrument-function-entry-bare": "its hooks are added by code generation, after the syscall analysis "
+    "ran, so their calls would be missing from the filter",
+    "-fxray-instrument": "XRay needs its runtime, which cc-sandbox does not link",
 }
 
 #: Link options that drop the start files or libc: the filter installer runs from them.
@@ -103,6 +113,8 @@ def assembly_input(path: str, language: str | None) -> bool | None:
 def check_option(arg: str, link: bool) -> None:
     """Refuse an option that needs a runtime we do not link, or (at link) drops the start files."""
     for prefix, why in RUNTIME_OPTIONS.items():
+        if arg.startswith("-fno-"):
+            break  # turning an instrumentation off is always fine
         if arg == prefix or arg.startswith(prefix if prefix.endswith("=") else prefix + "="):
             raise UnsupportedFlagError(f"{arg}: {why}")
     if link and arg in NO_START_FILES:

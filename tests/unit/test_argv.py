@@ -93,6 +93,12 @@ def test_refusal_names_the_fix() -> None:
         (["-fsanitize=address", "-c", "a.c"], "sanitizer"),
         (["-fopenmp", "-c", "a.c"], "libomp"),
         (["--coverage", "-c", "a.c"], "profiling runtime"),
+        (["-fsanitize-coverage=trace-pc", "-c", "a.c"], "after the syscall analysis"),
+        (["-fsplit-stack", "-c", "a.c"], "__morestack"),
+        (["-fcs-profile-generate", "a.c"], "profiling runtime"),
+        (["-fmemory-profile=x", "a.c"], "memprof"),
+        (["-finstrument-functions-after-inlining", "-c", "a.c"], "added by code generation"),
+        (["-fxray-instrument", "a.c"], "XRay"),
         (["-c", "a.cpp"], "C++"),
         (["-x", "c++", "-c", "a.c"], "C++"),
         (["-x", "objective-c", "-c", "a.m"], "compiles C"),
@@ -113,6 +119,7 @@ def test_options_that_cannot_work_are_refused_with_the_reason(argv: list[str], w
         ["-x", "c", "a.txt", "-o", "p"],
         ["-nostdlib", "-c", "a.c"],
         ["-fno-sanitize=all", "-fopenmp-simd", "-c", "a.c"],
+        ["-fno-sanitize-coverage=trace-pc", "-fno-split-stack", "-finstrument-functions", "-c", "a.c"],
     ],
 )
 def test_harmless_spellings_are_accepted(argv: list[str]) -> None:
