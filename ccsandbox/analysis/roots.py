@@ -51,9 +51,19 @@ def is_phase_marker(name: str) -> bool:
     return PHASE_MARKER.fullmatch(name) is not None
 
 
+#: Functions code generation may call with no call in the module: memcpy/memmove/memset for
+#: the memory intrinsics (and copies it lowers to them), __stack_chk_fail for the stack
+#: protector. musl's are native (no syscalls) or make none, but a program may define its own:
+#: defined in the module, each is a root.
+CODEGEN_CALLEES = ("memcpy", "memmove", "memset", "__stack_chk_fail", "__stack_chk_fail_local")
+
+
 def base_roots(facts: Facts) -> dict[str, str]:
     """Root function -> why it is a root."""
     roots: dict[str, str] = {}
+    for name in CODEGEN_CALLEES:
+        if name in facts.functions and not facts.functions[name].declaration:
+            roots[name] = "code generation may call it (memory intrinsics, the stack protector)"
     for name in facts.module_asm_refs:
         roots[name] = "called from module-level asm (crt1's _start)"
     for name, why in (("_start_c", "process entry (from _start)"), ("main", "the program's main")):

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import json
 import os
-import re
 import subprocess
 import sys
 import tempfile
@@ -28,11 +27,10 @@ from ..sysroot import Sysroot, is_libc, libc_names
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
-from .startup import STARTUP_SYMBOLS, FiniEntry, check_startup, check_startup_symbols, trace_flags
+from .startup import STARTUP_SYMBOLS, FiniEntry, check_startup, check_startup_symbols, trace_flags, trace_line
+from .startup_closure import startup_closure
 
 MANIFEST_FORMAT = "cc-sandbox-link"
-#: What lld's -y prints for the start-up symbols (taken out of the link's output).
-TRACE_LINE = re.compile(rf"^.*: (?:\w+ )*(?:definition of|reference to) (?:{'|'.join(STARTUP_SYMBOLS)})$")
 MANIFEST_VERSION = 1
 
 __all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
@@ -136,8 +134,15 @@ def _check_staged(sysroot: Sysroot, staged: Path, output: Path) -> list[NativeIn
             f"the link of {output} produced no whole-program module: none of its inputs is LLVM "
             "bitcode; compile them with cc-sandbox (e.g. `make clean` then `cc-sandbox make`)"
         )
-    natives = parse_native_inputs(staged.with_name(staged.name + ".map").read_text())
+    natives = parse_native_inputs(staged.with_name(staged.name + ".map").read_text(), f"{staged}.lto.o")
     foreign = foreign_inputs(sysroot, natives)
+    thin = [n for n in foreign if Path(n.path).name.startswith(f"{staged.name}.lto.")]
+    if thin:  # lld's object for a ThinLTO bitcode input: name the input, not lld's file
+        stem = Path(thin[0].path).name[len(f"{staged.name}.lto.") : -len(".o")]
+        raise LinkError(
+            f"{output}: an input named {stem}* is ThinLTO bitcode (compiled with -flto=thin outside "
+            "cc-sandbox), which lld compiles apart from the analysed module; rebuild it with cc-sandbox"
+        )
     if foreign:
         names = ", ".join(n.path for n in foreign[:5]) + (" ..." if len(foreign) > 5 else "")
         raise LinkError(
@@ -200,17 +205,19 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         if phases and any(i.endswith((".c", ".i")) for i in inv.inputs):  # compiled in this command too
             command.insert(1, f"-fpass-plugin={plugin}")
         traced = options.sandbox
+        names = tuple(sorted({*STARTUP_SYMBOLS, *startup_closure(sysroot)})) if traced else ()
         done = subprocess.run(
-            [*command, *trace_flags()] if traced else command, env=env, stdout=subprocess.PIPE, text=True
+            [*command, *trace_flags(names)] if traced else command, env=env, stdout=subprocess.PIPE, text=True
         )
-        trace = [line for line in done.stdout.splitlines() if traced and TRACE_LINE.match(line)]
+        traced_line = trace_line(names) if traced else None
+        trace = [line for line in done.stdout.splitlines() if traced_line and traced_line.match(line)]
         sys.stdout.write("".join(f"{line}\n" for line in done.stdout.splitlines() if line not in trace))
         if done.returncode != 0:
             return done.returncode
         natives = _check_staged(sysroot, staged, output)
         fini_array: tuple[FiniEntry, ...] = ()
         if options.sandbox:
-            check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name)
+            check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name, f"{staged}.lto.o", names)
             fini_array = check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")

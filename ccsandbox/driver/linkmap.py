@@ -1,9 +1,11 @@
 """Reading lld's link map: which native (non-bitcode) objects contributed sections (pure).
 
-Bitcode inputs are all compiled into the LTO object (``<out>.lto.o``, or ``<out>.lto.N.o``
-with parallel code generation), so every other input named in the map is native code that the
+Bitcode inputs are all compiled into the one LTO object of the link (``<out>.lto.o``: full LTO,
+one code generation partition), so every other input named in the map is native code that the
 whole-program module does not contain: musl's ``.s`` functions, crti/crtn, compiler-rt builtins,
-or, if the user mixed compilers, objects we cannot analyse.
+or, if the user mixed compilers, objects we cannot analyse. Only the exact path of this link's
+LTO object is trusted, never a name that looks like one (an input called ``x.lto.o``, or the
+``<out>.lto.NAME.o`` lld writes for a ThinLTO bitcode input compiled outside cc-sandbox).
 """
 
 from __future__ import annotations
@@ -13,7 +15,6 @@ from dataclasses import dataclass
 
 #: An input-section line: VMA LMA Size Align, then "file:(section)".
 _INPUT_SECTION = re.compile(r"^\s*[0-9a-f]+\s+[0-9a-f]+\s+[0-9a-f]+\s+\d+\s+(?P<input>\S.*):\((?P<section>[^()]*)\)$")
-_LTO_OBJECT = re.compile(r"\.lto(\.\d+)?\.o$")
 
 __all__ = ["NativeInput", "parse_native_inputs"]
 
@@ -36,15 +37,17 @@ class NativeInput:
         return self.archive or self.path
 
 
-def parse_native_inputs(map_text: str) -> list[NativeInput]:
-    """The native inputs listed in an lld ``-Map`` file, sorted by path.
+def parse_native_inputs(map_text: str, lto_object: str) -> list[NativeInput]:
+    """The native inputs listed in an lld ``-Map`` file, sorted by path; ``lto_object`` is the
+    path of the link's own LTO object, the one input that is the analysed module.
 
     >>> text = '''   VMA  LMA Size Align Out In Symbol
-    ...   2000 2000  10   16     out.lto.o:(.text.main)
+    ...   2000 2000  10   16     /t/out.lto.o:(.text.main)
+    ...   2008 2008   8   16     /t/evil.lto.o:(.text)
     ...   2010 2010   8   16     /s/lib/libc.a(clone.lo):(.text)
     ...   2020 2020   4    4     <internal>:(.got)'''
-    >>> parse_native_inputs(text)
-    [NativeInput(path='/s/lib/libc.a(clone.lo)', sections=('.text',))]
+    >>> [n.path for n in parse_native_inputs(text, "/t/out.lto.o")]
+    ['/s/lib/libc.a(clone.lo)', '/t/evil.lto.o']
     """
     found: dict[str, set[str]] = {}
     for line in map_text.splitlines():
@@ -52,7 +55,7 @@ def parse_native_inputs(map_text: str) -> list[NativeInput]:
         if not match:
             continue
         path = match["input"].strip()
-        if path.startswith("<") or _LTO_OBJECT.search(path):
+        if path.startswith("<") or path == lto_object:
             continue
         found.setdefault(path, set()).add(match["section"])
     return [NativeInput(path, tuple(sorted(sections))) for path, sections in sorted(found.items())]

@@ -75,6 +75,8 @@ RESOLUTION_OPTIONS = {
     "--fini": "another fini function is not in the analysed module",
     "-fini": "another fini function is not in the analysed module",
     "--just-symbols": "symbols from another file are not in the analysed module",
+    "--lto-partitions": "cc-sandbox analyses and code-generates one LTO module; partitions would be objects "
+    "named like those of ThinLTO inputs",
 }
 
 ENTRY = "_start"

@@ -14,6 +14,7 @@ defined each. Any other layout fails the link with one line.
 
 from __future__ import annotations
 
+import re
 import struct
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from elftools.elf.sections import SymbolTableSection
 from ..analysis.roots import is_installer
 from ..errors import LinkError
 
-__all__ = ["STARTUP_SYMBOLS", "FiniEntry", "check_startup", "check_startup_symbols", "trace_flags"]
+__all__ = ["STARTUP_SYMBOLS", "FiniEntry", "check_startup", "check_startup_symbols", "trace_flags", "trace_line"]
 
 #: A .fini_array entry: its address and the function symbols defined there.
 FiniEntry = tuple[int, frozenset[str]]
@@ -51,17 +52,27 @@ STARTUP_SYMBOLS = (
 )
 
 
-def trace_flags() -> list[str]:
-    """lld options that report every definition of the start-up symbols on stdout."""
-    return [f"-Wl,-y,{name}" for name in STARTUP_SYMBOLS]
+def trace_flags(names: tuple[str, ...] = STARTUP_SYMBOLS) -> list[str]:
+    """lld options that report every definition of the start-up symbols on stdout (``names``:
+    these and musl's pre-filter closure, ``startup_closure``)."""
+    return [f"-Wl,-y,{name}" for name in names]
 
 
-def check_startup_symbols(trace: str, lib_dir: Path, program: str) -> None:
-    """Raise LinkError when a start-up symbol is defined outside musl (``trace``: lld's -y lines)."""
+def trace_line(names: tuple[str, ...]) -> re.Pattern[str]:
+    """What lld's -y prints for ``names`` (taken out of the link's output)."""
+    return re.compile(rf"^.*: (?:\w+ )*(?:definition of|reference to) (?:{'|'.join(map(re.escape, names))})$")
+
+
+def check_startup_symbols(
+    trace: str, lib_dir: Path, program: str, lto_object: str, names: tuple[str, ...] = STARTUP_SYMBOLS
+) -> None:
+    """Raise LinkError when a start-up symbol is defined outside musl (``trace``: lld's -y lines;
+    ``lto_object``: the path of this link's own LTO object, whose definitions are the module's)."""
     musl = str(lib_dir.resolve())
+    wanted = set(names)
     for line in trace.splitlines():
         where, sep, what = line.rpartition(": definition of ")
-        if not sep or what not in STARTUP_SYMBOLS or where == "<internal>" or where.endswith(".lto.o"):
+        if not sep or what not in wanted or where in ("<internal>", lto_object):
             continue
         path = where.split("(", 1)[0]
         if not str(Path(path).resolve()).startswith(musl + "/"):

@@ -10,7 +10,7 @@
  * seccomp(SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC) so threads that already exist get
  * the filter too. seccomp() returns a thread id (> 0) when TSYNC cannot synchronise a thread, so
  * any non-zero return is a failure. Failures print one line and exit 127. No libseccomp, no
- * malloc: the program is the filter and two system calls.
+ * malloc, no libc call: the program is the filter and two system calls.
  *
  * Phases (`cc-sandbox make --phase-entry FUNC` / `--phase-at CALLER:CALLEE`): the section holds
  * one filter per phase in one pool of instructions, found through an index. Filter 0 is installed
@@ -38,7 +38,21 @@
 #include <stddef.h>
 #include <sys/prctl.h>
 #include <sys/syscall.h>
-#include <unistd.h>
+
+/* The installer makes its system calls itself, with the syscall instruction: never through libc's
+ * syscall(), prctl(), write() or _exit(), which a program may define as it likes (a test mock of
+ * syscall() would leave the binary unfiltered). Nothing here calls a function outside this file
+ * (tests/integration/test_runtime_closure.py checks the compiled object). */
+static inline long cc_sandbox_syscall(long n, long a, long b, long c)
+{
+    long ret;
+    register long r10 __asm__("r10") = 0, r8 __asm__("r8") = 0;
+    __asm__ __volatile__("syscall"
+                         : "=a"(ret)
+                         : "a"(n), "D"(a), "S"(b), "d"(c), "r"(r10), "r"(r8)
+                         : "rcx", "r11", "memory");
+    return ret;
+}
 
 #define CC_SANDBOX_MAX_INSNS 4096
 #define CC_SANDBOX_MAX_TRANSITIONS 8 /* ccsandbox/embed/section.py MAX_TRANSITIONS */
@@ -85,10 +99,11 @@ __attribute__((used, section(".cc_sandbox"), aligned(16))) const volatile struct
  * once, before any program code and so before any other thread exists. */
 static unsigned int cc_sandbox_set;
 
-static void cc_sandbox_fail(const char *message, unsigned long length)
+__attribute__((noreturn)) static void cc_sandbox_fail(const char *message, unsigned long length)
 {
-    write(2, message, length);
-    _exit(127);
+    cc_sandbox_syscall(SYS_write, 2, (long)message, (long)length);
+    for (;;)
+        cc_sandbox_syscall(SYS_exit_group, 127, 0, 0);
 }
 
 #define FAIL(text) cc_sandbox_fail(text, sizeof(text) - 1)
@@ -130,14 +145,14 @@ static int cc_sandbox_number(const char **p, unsigned int *value)
 }
 
 /* The running kernel's MAJOR << 16 | MINOR from its release ("6.1.0-18-amd64" -> 6.1), or 0 when
- * uname fails or the release does not start with "MAJOR.MINOR". No libc beyond syscall(): this
- * runs before the program's own constructors. */
+ * uname fails or the release does not start with "MAJOR.MINOR". No libc: this runs before the
+ * program's own constructors. */
 static unsigned int cc_sandbox_kernel_version(void)
 {
     struct cc_sandbox_utsname name;
     unsigned int major, minor;
     name.release[0] = 0;
-    if (syscall(SYS_uname, &name) != 0)
+    if (cc_sandbox_syscall(SYS_uname, (long)&name, 0, 0) != 0)
         return 0;
     name.release[sizeof name.release - 1] = 0;
     const char *p = name.release;
@@ -163,9 +178,9 @@ __attribute__((constructor(101))) static void cc_sandbox_install(void)
     struct sock_fprog prog = cc_sandbox_program(0);
     if (prog.len == 0)
         FAIL("cc-sandbox: this binary carries no seccomp filter (its build did not finish); refusing to run\n");
-    if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0)
+    if (cc_sandbox_syscall(SYS_prctl, PR_SET_NO_NEW_PRIVS, 1, 0) != 0)
         FAIL("cc-sandbox: prctl(PR_SET_NO_NEW_PRIVS) failed; refusing to run unsandboxed\n");
-    if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+    if (cc_sandbox_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (long)&prog) != 0)
         FAIL("cc-sandbox: installing the seccomp filter failed (kernel without seccomp filters, or a "
              "thread with another filter); refusing to run unsandboxed\n");
 }
@@ -185,7 +200,7 @@ static void cc_sandbox_enter_phase(unsigned int k)
         if (prog.len == 0)
             FAIL("cc-sandbox: a phase transition has no filter in this binary; stopping rather than "
                  "continue with a looser filter\n");
-        if (syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, &prog) != 0)
+        if (cc_sandbox_syscall(SYS_seccomp, SECCOMP_SET_MODE_FILTER, SECCOMP_FILTER_FLAG_TSYNC, (long)&prog) != 0)
             FAIL("cc-sandbox: installing a phase filter failed; stopping rather than continue with a "
                  "looser filter\n");
         __atomic_store_n(&cc_sandbox_phase_now, k, __ATOMIC_RELEASE);
