@@ -104,3 +104,35 @@ def run_build(
         except PermissionError:
             raise CcSandboxError(f"{command[0]}: permission denied (is it executable?)") from None
         return code, read_link_log(log)
+
+
+#: How many files a scan for programs linked without cc-sandbox looks at, at most.
+SCAN_LIMIT = 200_000
+
+
+def unsandboxed_programs(root: Path, since: float, limit: int = SCAN_LIMIT) -> list[Path]:
+    """Executables written under ``root`` since ``since`` that carry no cc-sandbox filter: a
+    Makefile that sets its own CC (``override CC = gcc``) links programs cc-sandbox never saw."""
+    found: list[Path] = []
+    seen = 0
+    for directory, subdirs, files in os.walk(root):
+        subdirs[:] = [d for d in subdirs if d not in (".git", ".hg", ".svn")]
+        for name in files:
+            seen += 1
+            if seen > limit:
+                return found
+            path = Path(directory) / name
+            try:
+                info = path.lstat()
+                if not (info.st_mode & 0o111) or info.st_mtime < since or not path.is_file() or path.is_symlink():
+                    continue
+                with open(path, "rb") as stream:
+                    head = stream.read(18)
+                    if head[:4] != b"\x7fELF" or head[16] not in (2, 3):  # ET_EXEC or ET_DYN
+                        continue
+                    stream.seek(0)
+                    if b".cc_sandbox" not in stream.read():
+                        found.append(path)
+            except OSError:
+                continue
+    return sorted(found)

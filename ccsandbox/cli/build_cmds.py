@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..build import run_build
+from ..build import run_build, unsandboxed_programs
 from ..driver.main import run as run_driver
 from ..embed.exec_modes import ExecRule, absolute_rules, build_report, build_rules, make_directory
 from ..embed.options import ENV, SPECS, OptionSpec, PolicyOptions, apply_option, options_from_env
@@ -137,11 +138,13 @@ def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) ->
               cc-sandbox make --policy-action errno --errno ENOSYS
     """
     options = _options(policy)
-    rules = build_rules(options.exec_rules, make_directory(make_args, Path.cwd()))
+    directory = make_directory(make_args, Path.cwd())
+    rules = build_rules(options.exec_rules, directory)
     options = absolute_rules(options)
+    started = time.time() - 1  # file times have a coarse clock on some file systems
     code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=options)
     _report(links, rules)
-    return code
+    return _unsandboxed_check(code, links, directory, started)
 
 
 @click.command("build", context_settings=MAKE_SETTINGS, epilog=_OPTIONS_HELP)
@@ -157,8 +160,33 @@ def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> 
     options = _options(policy)
     rules = build_rules(options.exec_rules, Path.cwd())
     options = absolute_rules(options)
+    started = time.time() - 1
     code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=options)
     _report(links, rules)
+    return _unsandboxed_check(code, links, Path.cwd(), started)
+
+
+#: The exit code of a build that succeeded but linked programs without cc-sandbox.
+UNSANDBOXED_EXIT = 4
+
+
+def _unsandboxed_check(code: int, links: list[dict[str, object]], root: Path, since: float) -> int:
+    """A build that linked programs cc-sandbox never saw (a Makefile with its own CC) says so:
+    exit 4 when it sandboxed nothing at all, a warning when some programs are sandboxed."""
+    if code != 0:
+        return code
+    ours = {Path(str(link["output"])).resolve() for link in links}
+    foreign = [p for p in unsandboxed_programs(root, since) if p.resolve() not in ours]
+    if not foreign:
+        return code
+    names = ", ".join(str(p) for p in foreign[:3]) + (" ..." if len(foreign) > 3 else "")
+    sandboxed = sum(1 for link in links if link.get("kind") == "sandboxed")
+    what = f"{len(foreign)} program(s) were linked without cc-sandbox and are NOT sandboxed: {names}"
+    why = "(does the build set its own CC, e.g. `override CC = gcc`, or call the linker itself?)"
+    if sandboxed == 0:
+        click.echo(f"cc-sandbox: error: {what} {why}", err=True)
+        return UNSANDBOXED_EXIT
+    click.echo(f"cc-sandbox: warning: {what} {why}", err=True)
     return code
 
 

@@ -8,7 +8,14 @@ imports nothing: no dataclasses or enum (they pull in ``inspect`` and ``re``, ~3
 from __future__ import annotations
 
 from ..errors import UnsupportedFlagError
-from .refusals import assembly_input, check_language, check_linker_option, check_option, linker_options
+from .refusals import (
+    assembly_input,
+    check_language,
+    check_link_inputs,
+    check_linker_option,
+    check_option,
+    linker_options,
+)
 
 __all__ = ["Invocation", "Mode", "classify"]
 
@@ -211,5 +218,6 @@ def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
         check_option(arg, link=mode is Mode.LINK)
     if mode is Mode.LINK:
         check_linker_option(linker_options(args))
+        check_link_inputs(inputs)
         args = [a for a in args if a not in LINK_FLAGS_REPLACED and not a.startswith(LINK_FLAG_PREFIXES_REPLACED)]
     return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output, assembly=assembly)

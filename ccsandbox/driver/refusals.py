@@ -11,7 +11,20 @@ from __future__ import annotations
 
 from ..errors import UnsupportedFlagError
 
-__all__ = ["assembly_input", "check_language", "check_linker_option", "check_option", "linker_options"]
+__all__ = [
+    "assembly_input",
+    "check_language",
+    "check_link_inputs",
+    "check_linker_option",
+    "check_option",
+    "expand_linker_responses",
+    "linker_options",
+]
+
+#: The first bytes of what a link input may be: ELF, LLVM bitcode (raw or wrapped), an archive.
+INPUT_MAGICS = (b"\x7fELF", b"BC\xc0\xde", b"\xde\xc0\x17\x0b", b"!<arch>\n", b"!<thin>\n")
+#: Inputs the compiler itself reads (sources, assembly, preprocessed), by suffix.
+SOURCE_SUFFIXES = (".c", ".i", ".h", ".s", ".S", ".sx", ".ll", ".bc")
 
 #: -x languages that are C (or need no compiling); anything else is refused.
 C_LANGUAGES = frozenset({"c", "c-header", "cpp-output", "none", "ir"})
@@ -70,16 +83,28 @@ RESOLUTION_OPTIONS = {
     "-e": "another entry point would run the program before its seccomp filter is installed",
     "--script": "a linker script can change the entry point and the .init_array order",
     "-T": "a linker script can change the entry point and the .init_array order",
+    "--default-script": "a linker script can change the entry point and the .init_array order",
+    "-dT": "a linker script can change the entry point and the .init_array order",
     "--init": "another init function would run before the seccomp filter is installed",
     "-init": "another init function would run before the seccomp filter is installed",
     "--fini": "another fini function is not in the analysed module",
     "-fini": "another fini function is not in the analysed module",
     "--just-symbols": "symbols from another file are not in the analysed module",
+    "-pie": "cc-sandbox links static non-PIE executables (musl's crt1.o does not relocate itself); -pie, "
+    "-static-pie and -fPIE on the compiler line are accepted and build the same static binary",
+    "--pie": "cc-sandbox links static non-PIE executables (musl's crt1.o does not relocate itself); -pie, "
+    "-static-pie and -fPIE on the compiler line are accepted and build the same static binary",
+    "--pic-executable": "cc-sandbox links static non-PIE executables (musl's crt1.o does not relocate itself); "
+    "-pie, -static-pie and -fPIE on the compiler line are accepted and build the same static binary",
+    "-shared": "cc-sandbox links static executables only, not shared libraries",
+    "--shared": "cc-sandbox links static executables only, not shared libraries",
     "--lto-partitions": "cc-sandbox analyses and code-generates one LTO module; partitions would be objects "
     "named like those of ThinLTO inputs",
 }
 
 ENTRY = "_start"
+#: Refused linker options that take no value.
+FLAG_OPTIONS = frozenset({"-pie", "--pie", "--pic-executable", "-shared", "--shared"})
 
 
 #: -x languages that are assembly: assembled into bitcode as file-scope asm (see assembly.py).
@@ -143,17 +168,59 @@ def linker_options(argv: list[str] | tuple[str, ...]) -> list[str]:
     return words
 
 
+def expand_linker_responses(words: list[str], depth: int = 0) -> list[str]:
+    """``words`` with each ``@FILE`` replaced by the words in FILE, as lld expands them (so that
+    no option reaches lld unseen). A response file that cannot be read is refused."""
+    out: list[str] = []
+    for word in words:
+        if not word.startswith("@") or len(word) == 1:
+            out.append(word)
+            continue
+        if depth > 8:
+            raise UnsupportedFlagError(f"linker response file {word}: nested too deeply; cc-sandbox refuses it")
+        try:
+            with open(word[1:], encoding="utf-8", errors="replace") as stream:
+                inner = stream.read().split()
+        except OSError as err:
+            raise UnsupportedFlagError(
+                f"linker response file {word}: cannot be read ({err.strerror}); cc-sandbox checks every option "
+                "lld is given, so it refuses one it cannot read"
+            ) from None
+        out += expand_linker_responses([w.strip("'\"") for w in inner], depth + 1)
+    return out
+
+
+def check_link_inputs(inputs: tuple[str, ...] | list[str]) -> None:
+    """Refuse a link input that is no object, bitcode or archive: lld reads any other file as a
+    linker script, which can rebind symbols and the entry point like -T."""
+    for path in inputs:
+        if path == "-" or path.endswith(SOURCE_SUFFIXES):
+            continue
+        try:
+            with open(path, "rb") as stream:
+                head = stream.read(8)
+        except OSError:
+            continue  # the compiler reports a missing input itself
+        if head and not head.startswith(INPUT_MAGICS):
+            raise UnsupportedFlagError(
+                f"{path}: not an object file or archive, so lld would read it as a linker script, which can "
+                "change the entry point, the .init_array order and what symbols mean; cc-sandbox refuses it"
+            )
+
+
 def check_linker_option(words: list[str]) -> None:
     """Refuse linker options that change symbol resolution, the entry point or init order."""
+    words = expand_linker_responses(words)
     for i, word in enumerate(words):
         name, _, value = word.partition("=")
         if name not in RESOLUTION_OPTIONS:
-            joined = next((o for o in ("-e", "-T") if word.startswith(o) and len(word) > 2), None)
+            joined = next((o for o in ("-dT", "-e", "-T") if word.startswith(o) and len(word) > len(o)), None)
             if joined is None or word.startswith(("-export", "-error", "-emit", "-eh", "-execute")):
                 continue
             name, value = joined, word[2:]
-        if not value and i + 1 < len(words):
+        if not value and i + 1 < len(words) and name not in FLAG_OPTIONS:
             value = words[i + 1]
         if name in ("-e", "--entry") and value == ENTRY:
             continue
-        raise UnsupportedFlagError(f"linker option {name} {value}: {RESOLUTION_OPTIONS[name]}; cc-sandbox refuses it")
+        shown = f"{name} {value}" if value else name
+        raise UnsupportedFlagError(f"linker option {shown}: {RESOLUTION_OPTIONS[name]}; cc-sandbox refuses it")

@@ -82,6 +82,32 @@ def check_startup_symbols(
             )
 
 
+PF_X, PF_W = 1, 2
+
+
+def check_w_xor_x(segments: list[tuple[str, int, int]], program: str) -> None:
+    """Raise LinkError for a segment that is writable and executable, or an executable stack:
+    what the filter's W^X checks on mmap/mprotect promise would be undone by the link itself
+    (a section with flags "awx" in file-scope asm, -z execstack).
+
+    >>> check_w_xor_x([("PT_LOAD", 5, 0x200000), ("PT_GNU_STACK", 6, 0)], "p")
+    >>> check_w_xor_x([("PT_LOAD", 7, 0x201000)], "p")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ccsandbox.errors.LinkError: p: its segment at 0x201000 is writable and executable ...
+    """
+    for kind, flags, address in segments:
+        if kind == "PT_GNU_STACK" and flags & PF_X:
+            raise LinkError(
+                f"{program}: its stack is executable (-z execstack, or an object that asks for one); written "
+                "code could run, so cc-sandbox refuses it"
+            )
+        if kind == "PT_LOAD" and flags & PF_X and flags & PF_W:
+            raise LinkError(
+                f"{program}: its segment at {address:#x} is writable and executable (a section with flags "
+                '"awx", or a linker option); written code could run, so cc-sandbox refuses it'
+            )
+
+
 def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
     """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first.
 
@@ -110,6 +136,7 @@ def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
             table = init.data() if init is not None else b""
             fini = elf.get_section_by_name(".fini_array")
             fini_table = fini.data() if fini is not None else b""
+            segments = [(seg["p_type"], seg["p_flags"], seg["p_vaddr"]) for seg in elf.iter_segments()]
     except (OSError, ELFError) as err:
         raise LinkError(f"{program}: cannot read the linked binary to check its start-up: {err}") from None
     if by_name.get(ENTRY) != entry:
@@ -129,5 +156,6 @@ def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
             f"{program}: constructor {name} would run before the seccomp filter is installed "
             "(a constructor priority of 100 or less); use priority 101 or more, or none"
         )
+    check_w_xor_x(segments, program)
     entries = struct.iter_unpack("<Q", fini_table[: len(fini_table) // 8 * 8])
     return tuple((address, frozenset(functions.get(address, ()))) for (address,) in entries)

@@ -34,7 +34,12 @@ from .options import ENV, PolicyOptions
 from .phases import analyze_phases, check_not_in_handlers, marker_transitions
 from .section import write_filters, write_metadata
 
-__all__ = ["analyse_and_embed", "unresolved_refusal"]
+__all__ = ["X32_BIT", "analyse_and_embed", "unresolved_refusal"]
+
+#: The x32 ABI's bit in a syscall number: the filter kills such calls (ccsandbox/bpf/compile.py).
+X32_BIT = 0x40000000
+#: io_uring_setup: a ring's operations are performed by the kernel without a seccomp check.
+IO_URING_SETUP = 425
 
 
 def _sha256(path: Path) -> str:
@@ -231,6 +236,18 @@ def analyse_and_embed(
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     if pruning and older:
         document["fallbacks"] = fallback_report(set(older.policy.allowed), set(policy.allowed), pruning)
+    if options.sandbox and IO_URING_SETUP in policy.allowed and not options.allow_io_uring:
+        raise LinkError(
+            f"{program}: it can reach io_uring_setup ({policy.allowed[IO_URING_SETUP]}), and operations "
+            "submitted through an io_uring (open, read, write, connect, ...) never pass the seccomp filter; "
+            "cc-sandbox refuses it (--allow-io-uring accepts it, and gives that bound away)"
+        )
+    x32 = sorted(nr for nr in policy.allowed if nr & X32_BIT)
+    if options.sandbox and x32:
+        raise LinkError(
+            f"{program}: syscall number {x32[0]:#x} ({policy.allowed[x32[0]]}) is an x32 number, which the "
+            "filter kills like every x32 call; call the x86_64 number instead"
+        )
     notes = []
     if policy.allow_all:
         if options.sandbox and options.unresolved != "allow-all":
@@ -239,6 +256,10 @@ def analyse_and_embed(
             f"{program}: ALLOW-ALL: {len(policy.unresolved)} syscall site(s) with unknown numbers "
             f"(first: {policy.unresolved[0].function}: {policy.unresolved[0].reason}); "
             + ("ITS FILTER ALLOWS EVERY SYSCALL" if options.sandbox else "its policy allows every syscall")
+        )
+    if options.sandbox and IO_URING_SETUP in policy.allowed:
+        notes.append(
+            f"{program}: IO_URING ALLOWED (--allow-io-uring): what it does through a ring is not bounded by its filter"
         )
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []

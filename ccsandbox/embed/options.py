@@ -58,6 +58,7 @@ class PolicyOptions:
     phases: tuple[str, ...] = ()  # transitions in order: "FUNC" (entry) or "CALLER:CALLEE" (call site)
     phase_programs: tuple[str, ...] = ()  # links (output names) the transitions apply to; () = every link
     min_kernel: str = DEFAULT_MIN_KERNEL  # "MAJOR.MINOR": prune ENOSYS fallbacks that kernel never runs; "none"
+    allow_io_uring: bool = False  # accept a reachable io_uring_setup, whose ring operations seccomp never sees
 
     def phases_for(self, output_name: str) -> tuple[str, ...]:
         """The transitions of the link writing ``output_name`` (none without a sandbox)."""
@@ -193,6 +194,15 @@ SPECS: tuple[OptionSpec, ...] = (
         help="Drop musl's ENOSYS fallbacks (pipe after pipe2, epoll_wait after epoll_pwait, ...) from "
         f"the filter used on kernels X.Y and newer (default {DEFAULT_MIN_KERNEL}); the binary also carries "
         "the filter with them and installs it on older kernels. none: one filter, fallbacks kept.",
+    ),
+    OptionSpec(
+        "--allow-io-uring",
+        "allow_io_uring",
+        "flag",
+        flag_value=True,
+        help="Accept a program that can reach io_uring_setup. Operations submitted through an io_uring "
+        "(open, read, write, connect, ...) never pass the seccomp filter, so such a program is refused "
+        "unless this is given; with it, the filter no longer bounds what the program does through a ring.",
     ),
     OptionSpec(
         "--phase-entry",

@@ -117,3 +117,102 @@ def test_functions_code_generation_calls_are_in_the_call_graph(
     done, binary = make(program, tmp_path / "w", cc_sandbox, tool_env, flags=flags + extra)
     assert done.returncode == 0, done.stderr
     assert "getppid" in sound_run(binary, tmp_path)
+
+
+def _link_main(tmp_path: Path, cc_sandbox_cc: str, env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    (tmp_path / "main.c").write_text("int getpid_twice(void);\nint main(void) { return 0; }\n")
+    return run([cc_sandbox_cc, str(tmp_path / "main.c"), *args, "-o", str(tmp_path / "p")], env)
+
+
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        # row 3: a linker script given as a plain input file
+        (["SCRIPT"], ("would read it as a linker script",)),
+        # ... or hidden in a response file lld expands, or as a default script
+        (["-Wl,@RESPONSE"], ("--defsym",)),
+        (["-Wl,--default-script=SCRIPT"], ("--default-script",)),
+        (["-Wl,-dT,SCRIPT"], ("-dT",)),
+        (["-Wl,@missing.rsp"], ("cannot be read",)),
+    ],
+)
+def test_every_route_to_rebinding_symbols_in_lld_is_refused(
+    args: list[str], words: tuple[str, ...], tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    script = tmp_path / "rebind.ld"
+    script.write_text("main = getpid;\n")
+    response = tmp_path / "opts.rsp"
+    response.write_text("--defsym=main=getpid\n")
+    args = [a.replace("SCRIPT", str(script)).replace("RESPONSE", str(response)) for a in args]
+    done = _link_main(tmp_path, cc_sandbox_cc, tool_env, *args)
+    _refused_in_one_line(done, *words)
+    assert not (tmp_path / "p").exists()
+
+
+@pytest.mark.parametrize(
+    ("source", "args", "words"),
+    [
+        # row 6: a writable and executable segment from a file-scope asm section
+        (
+            '__asm__(".section .rwx,\\"awx\\",@progbits\\n.globl blob\\nblob: .byte 0xc3\\n.text");\n'
+            "extern char blob[];\nint main(void) { blob[0] = (char)0xc3; return 0; }\n",
+            [],
+            ("writable and executable",),
+        ),
+        # ... or an executable stack
+        ("int main(void) { return 0; }\n", ["-Wl,-z,execstack"], ("stack is executable",)),
+    ],
+)
+def test_a_link_that_undoes_w_xor_x_is_refused(
+    source: str, args: list[str], words: tuple[str, ...], tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    (tmp_path / "w.c").write_text(source)
+    done = run([cc_sandbox_cc, "-O2", str(tmp_path / "w.c"), *args, "-o", str(tmp_path / "p")], tool_env)
+    _refused_in_one_line(done, *words)
+    assert not (tmp_path / "p").exists()
+
+
+def test_an_x32_number_is_a_build_error_and_a_number_beyond_the_table_is_inspected_right(
+    tmp_path: Path, cc_sandbox: str, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    # row 7: the filter kills x32 numbers, so a site that makes one cannot be honoured
+    (tmp_path / "x32.c").write_text("#include <unistd.h>\nint main(void) { return syscall(0x40000000 | 39) < 0; }\n")
+    done = run([cc_sandbox_cc, str(tmp_path / "x32.c"), "-o", str(tmp_path / "x32")], tool_env)
+    _refused_in_one_line(done, "0x40000027", "x32")
+    # a syscall newer than the table (470) is allowed by number, and inspect says so
+    (tmp_path / "new.c").write_text("#include <unistd.h>\nint main(void) { syscall(470); return 0; }\n")
+    done = run([cc_sandbox_cc, str(tmp_path / "new.c"), "-o", str(tmp_path / "new")], tool_env)
+    assert done.returncode == 0, done.stderr
+    assert subprocess.run([str(tmp_path / "new")], timeout=30).returncode == 0
+    inspected = run([cc_sandbox, "inspect", str(tmp_path / "new")], tool_env)
+    assert inspected.returncode == 0 and "filter matches its metadata" in inspected.stdout, inspected.stdout
+
+
+def test_a_make_that_links_programs_without_cc_sandbox_fails_and_says_so(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+) -> None:
+    # row 9: a Makefile with its own CC leaves an unfiltered program: not "0 link(s)" and exit 0
+    if shutil.which("gcc") is None:
+        pytest.skip("gcc is not installed")
+    (tmp_path / "prog.c").write_text(MAIN)
+    (tmp_path / "Makefile").write_text("override CC = gcc\nprog: prog.c\n\t$(CC) -o $@ $<\n")
+    done = run([cc_sandbox, "make", "-C", str(tmp_path)], tool_env)
+    assert done.returncode == 4, done.stderr
+    assert "NOT sandboxed" in done.stderr and str(tmp_path / "prog") in done.stderr
+
+
+def test_a_reachable_io_uring_is_refused_unless_accepted_out_loud(
+    tmp_path: Path, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    # row 5: a ring's operations never pass seccomp, so the filter would not bound the program
+    (tmp_path / "ring.c").write_text(
+        "#include <string.h>\n#include <sys/syscall.h>\n#include <unistd.h>\n"
+        "int main(void) { char p[120]; memset(p, 0, sizeof p); long fd = syscall(SYS_io_uring_setup, 4, p);\n"
+        "  if (fd >= 0) close(fd); return 0; }\n"
+    )
+    done = run([cc_sandbox_cc, str(tmp_path / "ring.c"), "-o", str(tmp_path / "ring")], tool_env)
+    _refused_in_one_line(done, "io_uring_setup", "--allow-io-uring")
+    accepted = dict(tool_env, CC_SANDBOX_OPTIONS="--allow-io-uring")
+    done = run([cc_sandbox_cc, str(tmp_path / "ring.c"), "-o", str(tmp_path / "ring")], accepted)
+    assert done.returncode == 0 and "IO_URING ALLOWED" in done.stderr, done.stderr
+    assert subprocess.run([str(tmp_path / "ring")], timeout=30).returncode == 0
