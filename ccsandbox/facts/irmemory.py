@@ -1,5 +1,5 @@
 """Syscall numbers that travel through memory, read from printed IR: the reference extractor's
-copy of the pass's ``collectNumberFieldStores`` (lib/SyscallFacts.cpp; keep the two in step).
+copy of the pass's ``collectNumberFieldStores`` (lib/NumberFields.cpp; keep the two in step).
 
 A site's number loaded from a struct field (``"@ctx+12"``: struct-path TBAA, innermost struct)
 is resolved from what is written there: integer stores tagged with the field, the constants

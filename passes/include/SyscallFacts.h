@@ -113,6 +113,22 @@ llvm::Value *stripIntCasts(llvm::Value *V);
 /// The "struct+offset" an integer load reads (struct-path TBAA, innermost struct), or "".
 std::string loadedField(llvm::Value *V);
 
+/// The struct-path TBAA access of a load or store as "struct+offset" (innermost struct), or "".
+std::string tbaaField(const llvm::Instruction *I);
+
+/// LLVM struct type name as TBAA names it: "struct.op.12" -> "op"; "" if unnamed or a union.
+std::string structKeyName(llvm::StructType *ST);
+
+/// What an integer value is: constants, parameters of F, or (with Fields) a struct field it is
+/// loaded from; phi/select give several (bounded depth).
+void valueFacts(llvm::Value *V, llvm::Function &F, std::set<ValueFact> &Out, unsigned Depth = 0, bool Fields = false);
+
+/// Number fields (NumberFields.cpp): what is written into the struct fields that syscall
+/// numbers are loaded from ("@ctx+12"), into FunctionFacts::IntFieldStores and
+/// ModuleFacts::GlobalIntFields.
+void collectNumberFieldStores(llvm::Module &M, ModuleFacts &Facts,
+                              llvm::function_ref<FunctionFacts &(const llvm::Function *)> Of);
+
 /// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
 void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);
 

@@ -54,6 +54,7 @@ def built(request: pytest.FixtureRequest, tmp_path: Path, cc_sandbox: str, tool_
     work = tmp_path / "build"
     work.mkdir()
     shutil.copy(source, work)
+    shutil.copy(PROGRAMS / "check.h", work)
     cflags = f"{level} -g" if level == "-O0" else level
     (work / "Makefile").write_text(
         f"CFLAGS = {cflags}\n{source.stem}: {source.name}\n\t$(CC) $(CFLAGS) -o $@ $< -lpthread\n"

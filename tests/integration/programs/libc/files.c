@@ -23,14 +23,7 @@
 #include <sys/xattr.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 /* musl 1.2.3's LFS64 names are link-time aliases of the plain functions: called by those names */
 #undef open64

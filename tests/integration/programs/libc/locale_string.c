@@ -23,14 +23,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 /* A message catalogue (GNU .mo) with one translation. */
 static void write_mo(const char *path, const char *from, const char *to) {

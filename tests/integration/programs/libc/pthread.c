@@ -19,14 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 #define THREADS 4
 static pthread_mutex_t counter_lock = PTHREAD_MUTEX_INITIALIZER;

@@ -16,14 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 static volatile sig_atomic_t caught[NSIG], last_value, on_altstack;
 static void handler(int sig) { caught[sig]++; }

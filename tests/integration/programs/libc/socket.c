@@ -19,14 +19,7 @@
 #include <sys/un.h>
 #include <unistd.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 static void tcp_loopback(void) {
     int server = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);

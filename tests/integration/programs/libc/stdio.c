@@ -11,14 +11,7 @@
 #include <unistd.h>
 #include <wchar.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 /* a cookie stream over a descriptor, by offset */
 struct cookie {

@@ -17,14 +17,7 @@
 #include <unistd.h>
 #include <utime.h>
 
-#define CHECK(cond)                                                                                   \
-    do {                                                                                              \
-        if (!(cond)) {                                                                                \
-            fprintf(stderr, "%s:%d: %s failed (errno %d: %s)\n", __FILE__, __LINE__, #cond, errno, \
-                    strerror(errno));                                                                 \
-            exit(1);                                                                                  \
-        }                                                                                             \
-    } while (0)
+#include "check.h"
 
 static volatile sig_atomic_t alarms, timer_signals;
 static void on_alarm(int sig) { alarms += sig == SIGALRM; }
