@@ -5,6 +5,7 @@ from __future__ import annotations
 import networkx as nx
 
 from ..errors import AnalysisError
+from ..facts.schema import Facts
 from ..syscalls import name_of
 from .analyze import Analysis
 from .callgraph import is_dispatch
@@ -78,4 +79,34 @@ def explain_chain(analysis: Analysis, nr: int) -> list[str]:
         depth += 1
     root = best[1]
     lines.insert(1, f"  {root}: {analysis.roots[root]}")
+    return lines
+
+
+def _may_be(value: object, nr: int) -> bool:
+    """Can a stored value be ``nr``? A constant that is, or a parameter or field (resolved elsewhere)."""
+    return value == nr or (isinstance(value, str) and value[:1] in "p@")
+
+
+def explain_fields(facts: Facts, analysis: Analysis, nr: int) -> list[str]:
+    """Lines saying where syscall ``nr``'s number comes from when a site loads it from a struct
+    field (musl's setuid family): the field, and the functions that write ``nr`` there."""
+    lines = []
+    for site in analysis.syscalls.sites.get(nr, ()):
+        fn = facts.functions.get(site)
+        for value in fn.syscalls if fn else ():
+            if not (isinstance(value, str) and value.startswith("@")):
+                continue
+            field = value[1:]
+            writers = sorted(
+                name
+                for name, other in facts.functions.items()
+                if any(
+                    f == field and (v == nr or (isinstance(v, str) and v[:1] in "p@"))
+                    for f, v in other.int_field_stores
+                )
+            )
+            shown = ", ".join(writers[:6]) + (" ..." if len(writers) > 6 else "")
+            lines.append(
+                f"  number    loaded in {site} from struct field {field}, written by {shown or 'initializers'}"
+            )
     return lines

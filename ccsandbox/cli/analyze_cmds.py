@@ -26,7 +26,7 @@ from ..analysis.fallbacks import (
 )
 from ..analysis.phases import Transition, analyze_phases, explain_phase
 from ..analysis.policy import Policy
-from ..analysis.report import build_policy, explain_chain
+from ..analysis.report import build_policy, explain_chain, explain_fields
 from ..errors import CcSandboxError
 from ..facts.extract import load_facts
 from ..facts.schema import Facts
@@ -210,6 +210,7 @@ def explain(
                 after = ", ".join(site["runs_only_after_enosys_from"])
                 what = f"{site['kind']} {' '.join(site['what'])}"
                 lines.append(f"  fallback  in {site['function']}: {what}, after -ENOSYS from {after}")
+        lines += explain_fields(facts, result, nr)
         lines += explain_constraint(analysis_constraints(result, facts, natives), nr)
         if nr in (EXECVE, EXECVEAT):
             lines += _exec_lines(_exec_facts(target, facts, result, target.name))

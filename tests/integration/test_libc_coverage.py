@@ -218,3 +218,15 @@ def test_a_syscall_instruction_belongs_to_every_symbol_that_covers_it() -> None:
     disassembly = "000000000020b780 <clock_gettime>:\n  20b7a0:      \tsyscall\n"
     symbols = [("__clock_gettime", 0x20B780, 0x40), ("clock_gettime", 0x20B780, 0x40), ("other", 0x20B7C0, 8)]
     assert syscall_instruction_owners(disassembly, symbols) == [frozenset({"__clock_gettime", "clock_gettime"})]
+
+
+def test_explain_says_where_a_number_through_memory_comes_from(
+    tmp_path: Path, cc_sandbox: str, cc_sandbox_cc: str, tool_env: dict[str, str]
+) -> None:
+    source = tmp_path / "setxid.c"
+    source.write_text(SETXID)
+    done = _link(cc_sandbox_cc, dict(os.environ), source, tmp_path / "setxid", "-O2")
+    assert done.returncode == 0, done.stderr
+    explained = run([cc_sandbox, "explain", str(tmp_path / "setxid"), "setgid"], tool_env)
+    assert explained.returncode == 0, explained.stderr
+    assert "from struct field ctx+12, written by" in explained.stdout and "setgid" in explained.stdout
