@@ -144,6 +144,27 @@ def _check_target(arg: str, value: str | None) -> None:
         )
 
 
+def _inputs_by_suffix(argv: list[str] | tuple[str, ...]) -> list[str]:
+    """The inputs no ``-x LANG`` applies to: the compiler takes them by their suffix (or their
+    content, for the linker), rather than as sources of a language given."""
+    language = "none"
+    found: list[str] = []
+    i = 0
+    while i < len(argv):
+        arg = argv[i]
+        if arg == "-x" and i + 1 < len(argv):
+            language, i = argv[i + 1], i + 2
+            continue
+        if arg.startswith("-x") and len(arg) > 2:
+            language = arg[2:]
+        elif arg in FLAGS_WITH_VALUE:
+            i += 1
+        elif (arg == "-" or not arg.startswith("-")) and language == "none":
+            found.append(arg)
+        i += 1
+    return found
+
+
 def _languages(argv: list[str] | tuple[str, ...]) -> tuple[tuple[str, bool], ...]:
     """The assembly inputs, each with whether it is preprocessed first; refuses -x for a language
     other than C or assembly, and inputs in another language (by suffix)."""
@@ -218,6 +239,6 @@ def classify(argv: list[str] | tuple[str, ...]) -> Invocation:
         check_option(arg, link=mode is Mode.LINK)
     if mode is Mode.LINK:
         check_linker_option(linker_options(args))
-        check_link_inputs(inputs)
+        check_link_inputs(_inputs_by_suffix(argv))
         args = [a for a in args if a not in LINK_FLAGS_REPLACED and not a.startswith(LINK_FLAG_PREFIXES_REPLACED)]
     return Invocation(mode=mode, args=tuple(args), inputs=tuple(inputs), output=output, assembly=assembly)
