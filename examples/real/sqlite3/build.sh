@@ -2,6 +2,8 @@
 # Build the sqlite3 3.40.1 shell through cc-sandbox.   Usage: build.sh WORKDIR [TARBALL]
 # The amalgamation is generated with the host's gcc and tclsh (it is source generation, not
 # part of the program); the program itself is compiled and linked by `cc-sandbox make`.
+# RECIPE_CFLAGS (environment): the compiler flags, for a build at another level (e.g. "-O0 -g");
+# unset, the Makefile's own (-O2). Use one WORKDIR per level.
 here=$(cd "$(dirname "$0")" && pwd); . "$here/../lib.sh"
 work=$(mkdir -p "$1" && cd "$1" && pwd)
 src=$(fetch_source sqlite3 3.40.1 "$work" "${2:-}")
@@ -15,5 +17,5 @@ fi
 mkdir -p "$build"
 cp "$amalg/sqlite3.c" "$amalg/shell.c" "$amalg/sqlite3.h" "$amalg/sqlite3ext.h" "$here/Makefile" "$build/"
 step "building sqlite3 with cc-sandbox"
-$CC_SANDBOX make -s -C "$build" -j"$JOBS" sqlite3 2>"$build/build.log" || { tail -20 "$build/build.log" >&2; die "sqlite3 build failed"; }
+$CC_SANDBOX make -s -C "$build" -j"$JOBS" ${RECIPE_CFLAGS:+"CFLAGS=$RECIPE_CFLAGS"} sqlite3 2>"$build/build.log" || { tail -20 "$build/build.log" >&2; die "sqlite3 build failed"; }
 echo "$build/sqlite3"
