@@ -242,11 +242,13 @@ def analyse_and_embed(
             "submitted through an io_uring (open, read, write, connect, ...) never pass the seccomp filter; "
             "cc-sandbox refuses it (--allow-io-uring accepts it, and gives that bound away)"
         )
-    x32 = sorted(nr for nr in policy.allowed if nr & X32_BIT)
+    x32 = sorted(nr for nr in policy.allowed if nr & X32_BIT)  # negative numbers have the bit too
     if options.sandbox and x32:
+        nr = x32[-1] if x32[-1] > 0 else x32[0]
+        what = "an x32 number" if nr > 0 else "negative, which the filter's 32-bit view makes an x32 number"
         raise LinkError(
-            f"{program}: syscall number {x32[0]:#x} ({policy.allowed[x32[0]]}) is an x32 number, which the "
-            "filter kills like every x32 call; call the x86_64 number instead"
+            f"{program}: syscall number {nr:#x} ({policy.allowed[nr]}) is {what}, and the filter kills every "
+            "x32 call; make the call with an x86_64 number"
         )
     notes = []
     if policy.allow_all:
