@@ -100,10 +100,7 @@ def explain_fields(facts: Facts, analysis: Analysis, nr: int) -> list[str]:
             writers = sorted(
                 name
                 for name, other in facts.functions.items()
-                if any(
-                    f == field and (v == nr or (isinstance(v, str) and v[:1] in "p@"))
-                    for f, v in other.int_field_stores
-                )
+                if any(f == field and _may_be(v, nr) for f, v in other.int_field_stores)
             )
             shown = ", ".join(writers[:6]) + (" ..." if len(writers) > 6 else "")
             lines.append(
