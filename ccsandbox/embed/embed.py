@@ -23,10 +23,11 @@ from ..analysis.exec_facts import ExecFacts, module_exec_facts
 from ..analysis.fallbacks import analyze_for_kernels, fallback_report, kernel_text, parse_min_kernel
 from ..analysis.policy import Policy
 from ..analysis.report import build_policy
+from ..bpf.insn import X32_SYSCALL_BIT
 from ..errors import CcSandboxError, LinkError
 from ..facts.schema import Facts, parse_facts, read_facts
 from ..resources import plugin_path
-from ..syscalls import SYSCALL_NAMES
+from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .enforce import Enforcement, enforce
 from .exec_modes import ExecRule, build_rules
 from .instructions import check_syscall_instructions
@@ -34,12 +35,10 @@ from .options import ENV, PolicyOptions
 from .phases import analyze_phases, check_not_in_handlers, marker_transitions
 from .section import write_filters, write_metadata
 
-__all__ = ["X32_BIT", "analyse_and_embed", "unresolved_refusal"]
+__all__ = ["analyse_and_embed", "unresolved_refusal"]
 
-#: The x32 ABI's bit in a syscall number: the filter kills such calls (ccsandbox/bpf/compile.py).
-X32_BIT = 0x40000000
 #: io_uring_setup: a ring's operations are performed by the kernel without a seccomp check.
-IO_URING_SETUP = 425
+IO_URING_SETUP = SYSCALL_NUMBERS["io_uring_setup"]
 
 
 def _sha256(path: Path) -> str:
@@ -236,21 +235,24 @@ def analyse_and_embed(
         document["phases"] = _phases_document(set(policy.allowed), phase_sets)
     if pruning and older:
         document["fallbacks"] = fallback_report(set(older.policy.allowed), set(policy.allowed), pruning)
-    if options.sandbox and IO_URING_SETUP in policy.allowed and not options.allow_io_uring:
-        raise LinkError(
-            f"{program}: it can reach io_uring_setup ({policy.allowed[IO_URING_SETUP]}), and operations "
-            "submitted through an io_uring (open, read, write, connect, ...) never pass the seccomp filter; "
-            "cc-sandbox refuses it (--allow-io-uring accepts it, and gives that bound away)"
+    notes = []
+    if options.sandbox and IO_URING_SETUP in policy.allowed:
+        if not options.allow_io_uring:
+            raise LinkError(
+                f"{program}: it can reach io_uring_setup ({policy.allowed[IO_URING_SETUP]}), and operations "
+                "submitted through an io_uring (open, read, write, connect, ...) never pass the seccomp filter; "
+                "cc-sandbox refuses it (--allow-io-uring accepts it, and gives that bound away)"
+            )
+        notes.append(
+            f"{program}: IO_URING ALLOWED (--allow-io-uring): what it does through a ring is not bounded by its filter"
         )
-    x32 = sorted(nr for nr in policy.allowed if nr & X32_BIT)  # negative numbers have the bit too
+    x32 = sorted(nr for nr in policy.allowed if nr & X32_SYSCALL_BIT)  # negative numbers have the bit too
     if options.sandbox and x32:
         nr = x32[-1] if x32[-1] > 0 else x32[0]
-        what = "an x32 number" if nr > 0 else "negative, which the filter's 32-bit view makes an x32 number"
+        what = "an x32 number, and the filter kills every x32 call" if nr > 0 else "negative, which no filter allows"
         raise LinkError(
-            f"{program}: syscall number {nr:#x} ({policy.allowed[nr]}) is {what}, and the filter kills every "
-            "x32 call; make the call with an x86_64 number"
+            f"{program}: syscall number {nr:#x} ({policy.allowed[nr]}) is {what}; make the call with an x86_64 number"
         )
-    notes = []
     if policy.allow_all:
         if options.sandbox and options.unresolved != "allow-all":
             raise LinkError(unresolved_refusal(policy, program, in_libc, level))
@@ -258,10 +260,6 @@ def analyse_and_embed(
             f"{program}: ALLOW-ALL: {len(policy.unresolved)} syscall site(s) with unknown numbers "
             f"(first: {policy.unresolved[0].function}: {policy.unresolved[0].reason}); "
             + ("ITS FILTER ALLOWS EVERY SYSCALL" if options.sandbox else "its policy allows every syscall")
-        )
-    if options.sandbox and IO_URING_SETUP in policy.allowed:
-        notes.append(
-            f"{program}: IO_URING ALLOWED (--allow-io-uring): what it does through a ring is not bounded by its filter"
         )
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []

@@ -33,6 +33,7 @@ from pathlib import Path
 from types import FrameType
 from typing import Any, Literal
 
+from ..bpf.insn import X32_SYSCALL_BIT as X32_BIT
 from ..errors import CcSandboxError
 from ..syscalls import name_of
 from . import _ptrace as pt
@@ -40,7 +41,6 @@ from .ownfilter import kills_only, read_filter
 from .phases import PhasePoint, mapping_base, resolve_points
 
 AUDIT_ARCH_X86_64, AUDIT_ARCH_I386 = 0xC000003E, 0x40000003
-X32_BIT = 0x40000000
 FOLLOW = pt.O_TRACESYSGOOD | pt.O_TRACEFORK | pt.O_TRACEVFORK | pt.O_TRACECLONE | pt.O_TRACEEXEC
 EXECVE, PRCTL, SECCOMP = 59, 157, 317
 SECCOMP_SET_MODE_FILTER, PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 1, 22, 2
