@@ -10,12 +10,11 @@ A number may also travel through memory: loaded at the site from a struct field 
 musl's setuid family puts it into a ``struct ctx`` that ``__synccall`` hands to every thread).
 It is every value any function of the module stores into that field (constants, parameters
 resolved through their callers, other fields), every constant an initializer puts there, and 0
-(static storage and ``memset``/``= {0}`` zero-fill write no store of their own); a field nothing
-visibly writes stays unresolved. The stores are
+(static storage and ``memset``/``= {0}`` zero-fill write no store of their own). The stores are
 taken from the whole program, not just the reachable part: a phase may load what an earlier
-phase stored. A field with a store of an unknown value stays unresolved. What this assumes is
-C's aliasing rule, which the optimiser relies on as well: the field is written through its
-member (or zero-filled), not through another type.
+phase stored. A field with a store of an unknown value, or that nothing visibly writes, stays
+unresolved. What this assumes is C's aliasing rule, which the optimiser relies on as well: the
+field is written through its member (or zero-filled), not through another type.
 """
 
 from __future__ import annotations
@@ -23,6 +22,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TypeAlias
 
 import networkx as nx
@@ -109,12 +109,17 @@ class _Resolver:
         self.memo[key] = result
         return result
 
+    @cached_property
+    def written(self) -> frozenset[str]:
+        """Number fields that something visibly writes (a store, or an initializer); read only
+        when a site loads its number from a field."""
+        stores = {stored for fn in self.facts.functions.values() for stored, _ in fn.int_field_stores}
+        return frozenset(stores | set(self.facts.global_int_fields))
+
     def field_values(self, field: str, stack: frozenset[tuple[str, int]]) -> Found:
         """What a number loaded from ``field`` can be, from every store in the whole program."""
         if self.whole is None:
-            defined = frozenset(n for n, fn in self.facts.functions.items() if not fn.declaration)
-            self.whole = _Resolver(self.facts, self.graph, defined, self.roots)
-            self.whole.whole = self.whole
+            self.whole = _whole_program(self.facts, self.graph, self.roots)
         return self.whole.stored_values(field, stack)
 
     def stored_values(self, field: str, stack: frozenset[tuple[str, int]]) -> Found:
@@ -144,10 +149,7 @@ class _Resolver:
             return self.param_values(function, int(value[1:]), stack)
         if isinstance(value, str) and value.startswith("@"):
             numbers, missing = self.field_values(value[1:], stack)
-            written = value[1:] in self.facts.global_int_fields or any(
-                stored == value[1:] for fn in self.facts.functions.values() for stored, _ in fn.int_field_stores
-            )
-            if not written:  # written by means the facts do not show: nothing can be said
+            if value[1:] not in self.written:  # written by means the facts do not show: nothing can be said
                 missing += (
                     Unresolved(function, f"syscall number loaded from field {value[1:]}, which nothing visibly writes"),
                 )
@@ -204,9 +206,7 @@ def resolve_syscalls(
 def field_numbers(facts: Facts, graph: nx.DiGraph, roots: Iterable[str] = ()) -> dict[str, frozenset[int] | None]:
     """Every number each field that some site loads its number from can hold, as the
     resolution above finds it (whole program); None for a field with a value nobody can know."""
-    defined = frozenset(n for n, fn in facts.functions.items() if not fn.declaration)
-    resolver = _Resolver(facts, graph, defined, frozenset(roots))
-    resolver.whole = resolver
+    resolver = _whole_program(facts, graph, frozenset(roots))
     loaded = {
         value[1:]
         for fn in facts.functions.values()
@@ -216,5 +216,13 @@ def field_numbers(facts: Facts, graph: nx.DiGraph, roots: Iterable[str] = ()) ->
     out: dict[str, frozenset[int] | None] = {}
     for field in sorted(loaded):
         numbers, missing = resolver.stored_values(field, frozenset())
-        out[field] = None if missing else numbers
+        out[field] = None if missing or field not in resolver.written else numbers
     return out
+
+
+def _whole_program(facts: Facts, graph: nx.DiGraph, roots: frozenset[str]) -> _Resolver:
+    """A resolver over every defined function: what stores into a number field can put there."""
+    defined = frozenset(n for n, fn in facts.functions.items() if not fn.declaration)
+    resolver = _Resolver(facts, graph, defined, roots)
+    resolver.whole = resolver
+    return resolver
