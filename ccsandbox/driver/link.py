@@ -27,7 +27,7 @@ from ..sysroot import Sysroot, is_libc, libc_names
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
-from .startup import STARTUP_SYMBOLS, FiniEntry, check_startup, check_startup_symbols, trace_flags, trace_line
+from .startup import STARTUP_SYMBOLS, LinkedLayout, check_startup, check_startup_symbols, trace_flags, trace_line
 from .startup_closure import startup_closure
 
 MANIFEST_FORMAT = "cc-sandbox-link"
@@ -215,10 +215,10 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
         if done.returncode != 0:
             return done.returncode
         natives = _check_staged(sysroot, staged, output)
-        fini_array: tuple[FiniEntry, ...] = ()
+        layout = LinkedLayout((), ())
         if options.sandbox:
             check_startup_symbols("\n".join(trace), sysroot.lib_dir, output.name, f"{staged}.lto.o", names)
-            fini_array = check_startup(staged, output.name)
+            layout = check_startup(staged, output.name)
         staged_facts = staged.with_name(staged.name + ".facts")
         module = staged.with_name(staged.name + ".0.5.precodegen.bc")
         if phases:
@@ -232,7 +232,8 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
             output.name,
             options,
             phases,
-            fini_array,
+            layout.fini_array,
+            layout.functions,
             in_libc=libc.contains,
             level=link_level(inv.args),
         )

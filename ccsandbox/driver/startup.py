@@ -17,6 +17,7 @@ from __future__ import annotations
 import re
 import struct
 from pathlib import Path
+from typing import NamedTuple
 
 from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
@@ -25,10 +26,30 @@ from elftools.elf.sections import SymbolTableSection
 from ..analysis.roots import is_installer
 from ..errors import LinkError
 
-__all__ = ["STARTUP_SYMBOLS", "FiniEntry", "check_startup", "check_startup_symbols", "trace_flags", "trace_line"]
+__all__ = [
+    "STARTUP_SYMBOLS",
+    "FiniEntry",
+    "FunctionSymbol",
+    "LinkedLayout",
+    "check_startup",
+    "check_startup_symbols",
+    "trace_flags",
+    "trace_line",
+]
 
 #: A .fini_array entry: its address and the function symbols defined there.
 FiniEntry = tuple[int, frozenset[str]]
+#: A function symbol of the binary: name, start address, size.
+FunctionSymbol = tuple[str, int, int]
+
+
+class LinkedLayout(NamedTuple):
+    """What the start-up check read from the linked ELF, for the checks against the facts:
+    the .fini_array entries, and every function symbol (the syscall-instruction backstop)."""
+
+    fini_array: tuple[FiniEntry, ...]
+    functions: tuple[FunctionSymbol, ...]
+
 
 ENTRY = "_start"
 #: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
@@ -108,11 +129,12 @@ def check_w_xor_x(segments: list[tuple[str, int, int]], program: str) -> None:
             )
 
 
-def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
+def check_startup(binary: Path, program: str) -> LinkedLayout:
     """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first.
 
-    Returns its ``.fini_array`` entries, read in the same pass: whether they are the module's
-    destructors is the analysis's premise, checked against the facts where those are read
+    Returns its ``.fini_array`` entries and function symbols, read in the same pass: whether the
+    entries are the module's destructors, and whether every syscall instruction lies in a
+    function with a site, are checked against the facts where those are read
     (``ccsandbox.embed.embed``)."""
     try:
         with open(binary, "rb") as stream:
@@ -121,6 +143,7 @@ def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
             by_name: dict[str, int] = {}
             by_address: dict[int, str] = {}
             functions: dict[int, set[str]] = {}
+            symbols: list[FunctionSymbol] = []
             if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
                     kind, address = sym["st_info"]["type"], sym["st_value"]
@@ -129,6 +152,8 @@ def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
                         by_address.setdefault(address, sym.name)
                     if kind == "STT_FUNC" and address:
                         functions.setdefault(address, set()).add(sym.name)
+                        if sym.name:
+                            symbols.append((sym.name, address, sym["st_size"]))
             entry = elf.header["e_entry"]
             init_code = elf.get_section_by_name(".init")
             init_size = init_code.data_size if init_code is not None else 0
@@ -158,4 +183,5 @@ def check_startup(binary: Path, program: str) -> tuple[FiniEntry, ...]:
         )
     check_w_xor_x(segments, program)
     entries = struct.iter_unpack("<Q", fini_table[: len(fini_table) // 8 * 8])
-    return tuple((address, frozenset(functions.get(address, ()))) for (address,) in entries)
+    fini_array = tuple((address, frozenset(functions.get(address, ()))) for (address,) in entries)
+    return LinkedLayout(fini_array, tuple(symbols))

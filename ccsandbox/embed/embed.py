@@ -197,6 +197,7 @@ def analyse_and_embed(
     options: PolicyOptions,
     phases: tuple[str, ...] = (),
     fini_array: Sequence[tuple[int, frozenset[str]]] = (),
+    functions: Sequence[tuple[str, int, int]] = (),
     in_libc: Callable[[str], bool] = lambda name: False,
     level: str = "",
 ) -> tuple[dict[str, Any] | None, list[str]]:
@@ -206,8 +207,10 @@ def analyse_and_embed(
     CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
     else the llvmlite extractor. ``phases`` are the transitions the marker pass placed
     (``--phase-entry``/``--phase-at``): one more filter each, and a "phases" entry in the policy.
-    ``in_libc`` and ``level`` (the link's -O) shape the refusals: a site cc-sandbox cannot read
-    in musl is reported as cc-sandbox's limitation, not as advice to rewrite libc.
+    ``fini_array`` and ``functions`` are what the start-up check read from the linked ELF
+    (``driver.startup.check_startup``). ``in_libc`` and ``level`` (the link's -O) shape the
+    refusals: a site cc-sandbox cannot read in musl is reported as cc-sandbox's limitation, not
+    as advice to rewrite libc.
     """
     started = time.monotonic()
     try:
@@ -228,7 +231,7 @@ def analyse_and_embed(
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
-        check_syscall_instructions(staged, parsed, natives, program, in_libc, level)
+        check_syscall_instructions(staged, functions, parsed, natives, program, in_libc, level)
         check_fini_array(fini_array, set(parsed.dtors), program)
     document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
     if phases:

@@ -61,21 +61,6 @@ def functions_with_syscall_instructions(disassembly: str) -> set[str]:
     return {name for names in syscall_instruction_owners(disassembly) for name in names}
 
 
-def _function_symbols(binary: Path) -> list[Symbol]:
-    from elftools.elf.elffile import ELFFile  # deferred: pyelftools, only at link time
-    from elftools.elf.sections import SymbolTableSection
-
-    with open(binary, "rb") as stream:
-        table = ELFFile(stream).get_section_by_name(".symtab")
-        if not isinstance(table, SymbolTableSection):
-            return []
-        return [
-            (sym.name, sym["st_value"], sym["st_size"])
-            for sym in table.iter_symbols()
-            if sym["st_info"]["type"] == "STT_FUNC" and sym.name
-        ]
-
-
 def _explained(names: frozenset[str], facts: Facts, natives: dict[str, NativeFunction]) -> bool:
     for name in names:
         fn = facts.functions.get(name)
@@ -91,13 +76,15 @@ def _explained(names: frozenset[str], facts: Facts, natives: dict[str, NativeFun
 
 def check_syscall_instructions(
     binary: Path,
+    functions: Iterable[Symbol],
     facts: Facts,
     natives: dict[str, NativeFunction],
     program: str,
     in_libc: Callable[[str], bool] = lambda name: False,
     level: str = "",
 ) -> None:
-    """Raise LinkError for a syscall instruction in a function where the analysis saw none.
+    """Raise LinkError for a syscall instruction in a function where the analysis saw none
+    (``functions``: the binary's function symbols, as the start-up check read them).
 
     ``in_libc`` tells musl's functions from the program's: an unread site in libc is
     cc-sandbox's limitation to report (with the function and ``level``, the link's -O), not
@@ -110,7 +97,7 @@ def check_syscall_instructions(
     if done.returncode != 0:
         raise LinkError(f"{program}: llvm-objdump could not disassemble the linked binary: {done.stderr.strip()}")
     unseen: set[str] = set()
-    for names in syscall_instruction_owners(done.stdout, _function_symbols(binary)):
+    for names in syscall_instruction_owners(done.stdout, functions):
         if not _explained(names, facts, natives):
             unseen.add(min(names, key=lambda n: (n.startswith("_"), n)) if names else "?")
     if not unseen:
