@@ -1,5 +1,5 @@
 """Syscall numbers that travel through memory, read from printed IR: the reference extractor's
-copy of the pass's ``collectNumberFieldStores`` (lib/NumberFields.cpp; keep the two in step).
+copy of the pass's lib/NumberFields.cpp (keep the two in step).
 
 A site's number loaded from a struct field (``"@ctx+12"``: struct-path TBAA, innermost struct)
 is resolved from what is written there: integer stores tagged with the field, the constants
@@ -16,11 +16,23 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from .irtext import Layout, MetadataTable, _leading_type, _struct_key, callee_of_call, split_top_level
+from .irtext import (
+    DEF,
+    Layout,
+    MetadataTable,
+    _leading_type,
+    _struct_key,
+    callee_of_call,
+    constant_int_fields,
+    split_top_level,
+)
 
-__all__ = ["NumberStores", "loaded_field", "store_size"]
+__all__ = ["NumberStores", "gep_offset", "loaded_field", "number_field_stores", "store_size"]
 
-_DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
+#: What a value is, as the extractor's value facts (function, its definitions, value, into).
+ValueFacts = Callable[[str, dict[str, str], str, set[Any]], None]
+#: The same within one function (its definitions, value, into).
+LocalFacts = Callable[[dict[str, str], str, set[Any]], None]
 _GEP = re.compile(r"^getelementptr (?:(?:inbounds|nuw|nusw|inrange\(\S+\)) )*")
 _CONST_GEP = re.compile(r"^getelementptr (?:(?:inbounds|nuw|nusw|inrange\(\S+\)) )*\((.*)\)$")
 _INT = re.compile(r"-?\d+")
@@ -108,6 +120,25 @@ def int_member_at(type_: str, offset: int, nbytes: int, layout: Layout) -> bool:
     return bool(re.fullmatch(r"i\d+", type_)) and offset == 0 and store_size(type_, layout) == nbytes
 
 
+def gep_offset(layout: Layout, type_: str, indices: list[str]) -> int | None:
+    """The byte offset of a getelementptr over ``type_`` with constant ``indices``, or None."""
+    if not indices or not all(_INT.fullmatch(i) for i in indices):
+        return None
+    total = int(indices[0]) * layout.size_align(type_)[0]
+    for index in map(int, indices[1:]):
+        parsed = layout.elements(type_)
+        if parsed is not None:
+            total += (layout.offsets(type_) or [])[index]
+            type_ = parsed[0][index].strip()
+            continue
+        sequence = re.fullmatch(r"[<\[](\d+) x (.*)[>\]]", type_)
+        if sequence is None:
+            return None
+        type_ = sequence[2]
+        total += index * layout.size_align(type_)[0]
+    return total
+
+
 class NumberStores:
     """The writes into the number fields ``wanted`` of every object of their struct types."""
 
@@ -161,49 +192,29 @@ class NumberStores:
         base = self.place(parts[1].split()[-1], defs, depth + 1) if len(parts) >= 2 else None
         if base is None or base[2] is None:
             return base
-        offset = self.offset(parts[0].strip(), [p.split()[-1] for p in parts[2:]])
+        offset = gep_offset(self.layout, parts[0].strip(), [p.split()[-1] for p in parts[2:]])
         return base[0], base[1], None if offset is None else base[2] + offset
 
-    def offset(self, type_: str, indices: list[str]) -> int | None:
-        if not indices or not all(_INT.fullmatch(i) for i in indices):
-            return None
-        total = int(indices[0]) * self.layout.size_align(type_)[0]
-        for index in map(int, indices[1:]):
-            parsed = self.layout.elements(type_)
-            if parsed is not None:
-                total += (self.layout.offsets(type_) or [])[index]
-                type_ = parsed[0][index].strip()
-                continue
-            sequence = re.fullmatch(r"[<\[](\d+) x (.*)[>\]]", type_)
-            if sequence is None:
-                return None
-            type_ = sequence[2]
-            total += index * self.layout.size_align(type_)[0]
-        return total
-
-    def writes(
-        self, body: list[str], value_facts: Callable[[dict[str, str], str, set[Any]], None]
-    ) -> set[tuple[str, Any]]:
+    def writes(self, body: list[str], defs: dict[str, str], value_facts: LocalFacts) -> set[tuple[str, Any]]:
         """(field, value) for every write of one function into a number field of an object:
         stores and memset/memcpy into it, and pointers into it at an offset not known."""
-        defs = {m[1]: m[2] for m in map(_DEF.match, body) if m}
         out: set[tuple[str, Any]] = set()
         for line in body:
-            match = _DEF.match(line)
+            match = DEF.match(line)
             instr = match[2] if match else line.strip()
             if instr.startswith("store "):
                 parts = split_top_level(re.sub(r"^store (atomic )?(volatile )?", "", instr))
                 found = self.place(parts[1].split()[-1], defs) if len(parts) > 1 else None
                 if found is not None:
                     out |= self._store(found, *_leading_type(parts[0]), defs, value_facts)
-            elif match and instr.startswith(("phi ", "select ", "getelementptr ")):
-                found = self.place(match[1], defs) if instr.startswith("getelementptr ") else None
+            elif match and instr.startswith("getelementptr "):  # into an object at an offset not known
+                found = self.place(match[1], defs)
                 if found is not None and found[2] is None:
                     out |= {(field, "?pointer") for field, _, _ in self._fields(found[0])}
-                elif not instr.startswith("getelementptr "):
-                    for operand in dict.fromkeys(re.findall(r"%[-\w.$]+|@[-\w.$]+", instr)):
-                        if (hit := self.place(operand, defs)) is not None and hit[2] is not None:
-                            out |= {(field, "?pointer") for field, _, _ in self._fields(hit[0])}
+            elif match and instr.startswith(("phi ", "select ")):  # a pointer into an object merged
+                for operand in dict.fromkeys(re.findall(r"%[-\w.$]+|@[-\w.$]+", instr)):
+                    if (hit := self.place(operand, defs)) is not None and hit[2] is not None:
+                        out |= {(field, "?pointer") for field, _, _ in self._fields(hit[0])}
             elif (callee := callee_of_call(instr)) and callee.startswith("@"):
                 out |= self._fill_or_copy(instr, callee[1:], defs)
         return out
@@ -214,7 +225,7 @@ class NumberStores:
         stored_type: str,
         stored: str,
         defs: dict[str, str],
-        value_facts: Callable[[dict[str, str], str, set[Any]], None],
+        value_facts: LocalFacts,
     ) -> set[tuple[str, Any]]:
         type_, _, at = found
         out: set[tuple[str, Any]] = set()
@@ -287,7 +298,7 @@ def _constant_offset(value: str, layout: Layout) -> tuple[str, int] | None:
     base = _constant_offset(parts[1].split()[-1], layout) if len(parts) >= 2 else None
     if base is None:
         return None
-    offset = NumberStores(layout, {}, set(), {}).offset(parts[0].strip(), [p.split()[-1] for p in parts[2:]])
+    offset = gep_offset(layout, parts[0].strip(), [p.split()[-1] for p in parts[2:]])
     return None if offset is None else (base[0], base[1] + offset)
 
 
@@ -296,10 +307,64 @@ def field_widths(bodies: Iterable[list[str]], metadata: MetadataTable, fields: s
     width: dict[str, int] = defaultdict(int)
     for body in bodies:
         for line in body:
-            match = _DEF.match(line)
+            match = DEF.match(line)
             if match and match[2].startswith("load"):
                 field = loaded_field(match[2], metadata)
                 if field in fields:
-                    bits = int(re.match(r"load (?:atomic )?(?:volatile )?i(\d+)", match[2])[1])  # type: ignore[index]
+                    bits = int(re.match(r"load (?:atomic )?i(\d+)", match[2])[1])  # type: ignore[index]
                     width[field] = max(width[field], (bits + 7) // 8)
     return dict(width)
+
+
+def _tagged_stores(
+    body: list[str],
+    defs: dict[str, str],
+    metadata: MetadataTable,
+    fields: set[str],
+    value_facts: LocalFacts,
+) -> set[tuple[str, Any]]:
+    """(field, value) for the integer stores of one function tagged with one of ``fields``."""
+    out: set[tuple[str, Any]] = set()
+    for line in body:
+        instr = line.strip()
+        if not re.match(r"store (atomic )?(volatile )?i\d+ ", instr):
+            continue
+        field = metadata.tbaa_field(instr)
+        if field in fields:
+            values: set[Any] = set()
+            value_facts(
+                defs, split_top_level(re.sub(r"^store (atomic )?(volatile )?", "", instr))[0].split()[-1], values
+            )
+            out |= {(field, v) for v in values}
+    return out
+
+
+def number_field_stores(
+    bodies: dict[str, list[str]],
+    loaded: set[str],
+    globals_: dict[str, str],
+    layout: Layout,
+    metadata: MetadataTable,
+    value_facts: ValueFacts,
+) -> tuple[dict[str, set[tuple[str, Any]]], dict[str, list[int]]]:
+    """What is written into the fields syscall numbers are ``loaded`` from, and transitively into
+    the fields those writes load from: per defined function (``bodies``) its (field, value)
+    writes, and the constants initializers put there (``global_int_fields``)."""
+    defs = {name: {m[1]: m[2] for m in map(DEF.match, body) if m} for name, body in bodies.items()}
+    stores: dict[str, set[tuple[str, Any]]] = defaultdict(set)
+    initial: dict[str, set[int]] = defaultdict(set)
+    done: set[str] = set()
+    wanted = set(loaded)
+    while wanted:
+        round_, wanted = wanted, set()
+        done |= round_
+        for definition in (d for g, d in globals_.items() if not g.startswith("llvm.")):
+            for key, numbers in constant_int_fields(definition, layout, round_).items():
+                initial[key] |= numbers
+        objects = NumberStores(layout, globals_, round_, field_widths(bodies.values(), metadata, round_))
+        for name, body in bodies.items():
+            facts = lambda d, v, out, name=name: value_facts(name, d, v, out)  # noqa: E731
+            found = _tagged_stores(body, defs[name], metadata, round_, facts) | objects.writes(body, defs[name], facts)
+            stores[name] |= found
+            wanted |= {v[1:] for _, v in found if isinstance(v, str) and v.startswith("@") and v[1:] not in done}
+    return stores, {k: sorted(v) for k, v in sorted(initial.items())}

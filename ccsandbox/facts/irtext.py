@@ -29,6 +29,8 @@ __all__ = [
 ]
 
 #: One ``[ value, %block ]`` pair of a ``phi``: the value.
+#: An instruction that defines an SSA value: ``  %name = rest`` (group 1 the name, 2 the rest).
+DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
 PHI_INCOMING = re.compile(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]")
 _CALL = re.compile(r"^(?:(?:tail|musttail|notail) )?call\b|^invoke\b|^callbr\b")
 _CALLEE = re.compile(r'(@"(?:[^"\\]|\\.)*"|@[-\w.$]+|%"(?:[^"\\]|\\.)*"|%[-\w.$]+)\(')

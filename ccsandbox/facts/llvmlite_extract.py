@@ -20,16 +20,16 @@ from ..errors import ModuleError
 from .asmscan import RaxState, asm_makes_calls, constraint_operands, scan_asm
 from .irargs import syscall_args_entries
 from .irfallback import enosys_blocks
-from .irmemory import NumberStores, field_widths
+from .irmemory import loaded_field, number_field_stores
 from .irorder import DebugLocations, split_blocks, successors
 from .irtext import (
+    DEF,
     GLOBAL_REF,
     PHI_INCOMING,
     Layout,
     MetadataTable,
     callee_of_call,
     constant_function_fields,
-    constant_int_fields,
     parse_call,
     parse_params,
     split_top_level,
@@ -46,7 +46,6 @@ _FIXED_ADDRESS = re.compile(r"^(?:(?:tail|musttail|notail) )?call [^(]*?inttoptr
 VSYSCALL_PAGE = {0xFFFFFFFFFF600000: 96, 0xFFFFFFFFFF600400: 201, 0xFFFFFFFFFF600800: 309}
 MAX_COMBINATIONS = 16
 _DEFINE_NAME = re.compile(GLOBAL_REF.pattern + r"\(")
-_DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
 _INT_CASTS = ("zext", "sext", "trunc")
 
 #: llvmlite's Linkage enum names -> the names LLVM (and the plugin) use
@@ -159,9 +158,7 @@ class _Collector:
     # -- values ---------------------------------------------------------------------------------
     def loaded_field(self, defs: dict[str, str], value: str) -> str:
         """The ``struct+offset`` an integer (non-volatile) load reads, as the pass's loadedField."""
-        value = self._strip_casts(defs, value)
-        instr = defs.get(value, "")
-        return self.m.metadata.tbaa_field(instr) if re.match(r"load (atomic )?i\d+, ", instr) else ""
+        return loaded_field(defs.get(self._strip_casts(defs, value), ""), self.m.metadata)
 
     def value_facts(
         self, fn: _Function, defs: dict[str, str], value: str, out: set[Any], depth: int = 0, fields: bool = False
@@ -202,7 +199,7 @@ class _Collector:
     def collect_function(self, fn: _Function) -> None:
         defs: dict[str, str] = {}
         for line in fn.body:
-            match = _DEF.match(line)
+            match = DEF.match(line)
             if match:
                 defs[match[1]] = match[2]
         blocks = split_blocks(fn.body)
@@ -214,7 +211,7 @@ class _Collector:
                 chain = self.m.debug.inlined_chain(stripped) if "!dbg " in stripped else []
                 if chain:
                     fn.block_inlined.setdefault(number, {}).setdefault(tuple(chain), len(fn.sites))
-                instr = stripped.split(" = ", 1)[1] if _DEF.match("  " + stripped) else stripped
+                instr = stripped.split(" = ", 1)[1] if DEF.match("  " + stripped) else stripped
                 callee = callee_of_call(instr)
                 self._uses(fn, instr, callee)
                 if callee is not None:
@@ -222,7 +219,7 @@ class _Collector:
                     before = len(fn.sites)
                     self._site(fn, defs, instr, number)
                     self._passed(instr)
-                    named = _DEF.match("  " + stripped)
+                    named = DEF.match("  " + stripped)
                     if named and len(fn.sites) > before:
                         site_of[named[1]] = before
         succ = successors(blocks)
@@ -377,47 +374,24 @@ class _Collector:
             fn.field_stores.add((field_, name if name in self.m.functions else "?"))
 
     def number_field_stores(self) -> dict[str, list[int]]:
-        """Integer stores into the fields syscall numbers are loaded from (transitively, as
-        the pass's collectNumberFieldStores), and the constants initializers put there."""
-        fns = list(self.m.functions.values())
-        done: set[str] = set()
-        wanted = {v[1:] for fn in fns for v in fn.syscalls if isinstance(v, str) and v.startswith("@")}
-        initial: dict[str, set[int]] = defaultdict(set)
-        while wanted:
-            round_, wanted = wanted, set()
-            done |= round_
-            for fn in fns:
-                defs = {m[1]: m[2] for m in map(_DEF.match, fn.body) if m}
-                for line in fn.body:
-                    instr = line.strip()
-                    if not re.match(r"store (atomic )?(volatile )?i\d+ ", instr):
-                        continue
-                    field_ = self.m.metadata.tbaa_field(instr)
-                    if not field_ or field_ not in round_:
-                        continue
-                    stored = split_top_level(re.sub(r"^store (atomic )?(volatile )?", "", instr))[0].split()[-1]
-                    values: set[Any] = set()
-                    self.value_facts(fn, defs, stored, values, fields=True)
-                    for value in values:
-                        fn.int_field_stores.add((field_, value))
-                        if isinstance(value, str) and value.startswith("@") and value[1:] not in done:
-                            wanted.add(value[1:])
-            for gv, definition in self.m.globals.items():
-                if not gv.startswith("llvm."):
-                    for key, numbers in constant_int_fields(definition, self.m.layout, round_).items():
-                        initial[key] |= numbers
-            # every write into the bytes of an object of the fields' struct types
-            width = field_widths((fn.body for fn in fns), self.m.metadata, round_)
-            objects = NumberStores(self.m.layout, self.m.globals, round_, width)
-            for fn in fns:
-                if fn.declaration:
-                    continue
-                facts = lambda defs, v, out, fn=fn: self.value_facts(fn, defs, v, out, fields=True)  # noqa: E731
-                for field_, value in objects.writes(fn.body, facts):
-                    fn.int_field_stores.add((field_, value))
-                    if isinstance(value, str) and value.startswith("@") and value[1:] not in done:
-                        wanted.add(value[1:])
-        return {k: sorted(v) for k, v in sorted(initial.items())}
+        """What is written into the fields syscall numbers are loaded from (irmemory.py, as the
+        pass's lib/NumberFields.cpp); returns the constants initializers put there."""
+        fns = self.m.functions
+        loaded = {v[1:] for fn in fns.values() for v in fn.syscalls if isinstance(v, str) and v.startswith("@")}
+        if not loaded:
+            return {}
+        bodies = {name: fn.body for name, fn in fns.items() if not fn.declaration}
+        stores, initial = number_field_stores(
+            bodies,
+            loaded,
+            self.m.globals,
+            self.m.layout,
+            self.m.metadata,
+            lambda name, defs, value, out: self.value_facts(fns[name], defs, value, out, fields=True),
+        )
+        for name, found in stores.items():
+            fns[name].int_field_stores |= found
+        return initial
 
     # -- globals --------------------------------------------------------------------------------
     def collect_globals(self) -> None:
