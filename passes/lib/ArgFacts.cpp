@@ -121,10 +121,11 @@ void collectSyscallArgs(CallBase &CB, Function &F, FunctionFacts &FF) {
     ++Operand;
   }
   std::set<ValueFact> Numbers;
-  if (NrArg >= 0 && !loadedField(CB.getArgOperand(NrArg)).empty()) {
+  std::string Field = NrArg >= 0 ? loadedField(CB.getArgOperand(NrArg)) : "";
+  if (!Field.empty()) {
     ValueFact Loaded;   // a number loaded from a struct field: resolved like the site's number
     Loaded.K = ValueFact::Field;
-    Loaded.Reason = loadedField(CB.getArgOperand(NrArg));
+    Loaded.Reason = Field;
     Numbers.insert(Loaded);
   } else if (NrArg < 0 || !atoms(CB.getArgOperand(NrArg), F, Numbers)) {
     FF.SyscallArgs.insert(Site);

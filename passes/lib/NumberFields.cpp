@@ -53,11 +53,9 @@ void NumberFields::run() {
     if (V.K == ValueFact::Field && !Done.count(V.Reason))
       Wanted.insert(V.Reason);
   };
-  for (const FunctionFacts &FF : Facts.Functions)
+  for (const FunctionFacts &FF : Facts.Functions)   // file-scope asm gives no field numbers
     for (const ValueFact &V : FF.Syscalls)
       Want(V);
-  for (const ValueFact &V : Facts.ModuleAsmSyscalls)
-    Want(V);
   while (!Wanted.empty()) {
     std::set<std::string> Round;
     Round.swap(Wanted);
