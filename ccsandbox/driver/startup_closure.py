@@ -17,7 +17,6 @@ cached per sysroot (about 2 s once).
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import subprocess
@@ -25,7 +24,6 @@ import tempfile
 from pathlib import Path
 
 from ..errors import LinkError
-from ..resources import plugin_path
 from ..sysroot import Sysroot
 from ..tools import find_llvm_tool
 
@@ -57,28 +55,10 @@ def closure_names(
 
 
 def _facts_calls(module: Path) -> dict[str, list[str]]:
-    plugin = plugin_path()
-    if plugin is not None:
-        done = subprocess.run(
-            [
-                find_llvm_tool("opt"),
-                f"-load-pass-plugin={plugin}",
-                "-passes=cc-sandbox-facts",
-                "-disable-output",
-                str(module),
-            ],
-            env=dict(os.environ, CC_SANDBOX_FACTS_OUT="-"),
-            capture_output=True,
-            text=True,
-        )
-        if done.returncode != 0:
-            raise LinkError(f"reading musl's start-up from its bitcode failed: {done.stderr.strip()[:200]}")
-        facts = json.loads(done.stdout)
-    else:
-        from ..facts.llvmlite_extract import extract_facts  # deferred: imports llvmlite
+    """Each function's direct callees, from the facts of ``module``."""
+    from ..facts.extract import facts_of_module  # deferred: facts.extract -> module -> driver.link
 
-        facts = extract_facts(module)
-    return {f["name"]: [c["callee"] for c in f.get("calls", [])] for f in facts["functions"]}
+    return {name: [call.callee for call in fn.calls] for name, fn in facts_of_module(module).functions.items()}
 
 
 def _compute(sysroot: Sysroot) -> list[str]:

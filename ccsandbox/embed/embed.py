@@ -25,8 +25,7 @@ from ..analysis.policy import Policy
 from ..analysis.report import build_policy
 from ..bpf.insn import X32_SYSCALL_BIT
 from ..errors import CcSandboxError, LinkError
-from ..facts.schema import Facts, parse_facts, read_facts
-from ..resources import plugin_path
+from ..facts.schema import Facts, read_facts
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .enforce import Enforcement, enforce
 from .exec_modes import ExecRule, build_rules
@@ -83,17 +82,6 @@ def unresolved_refusal(
         "filter that allows every syscall with --unresolved allow-all (make/build, or "
         f"{ENV}='--unresolved allow-all')"
     )
-
-
-def _facts_of_module(module: Path) -> Facts:
-    from ..facts.extract import run_plugin  # deferred: facts.extract -> module -> driver.link -> here
-
-    plugin = plugin_path()
-    if plugin is not None:
-        return run_plugin(module, plugin)
-    from ..facts.llvmlite_extract import extract_facts  # deferred: imports llvmlite
-
-    return parse_facts(extract_facts(module), str(module))
 
 
 def check_fini_array(entries: Sequence[tuple[int, frozenset[str]]], destructors: set[str], program: str) -> None:
@@ -214,7 +202,12 @@ def analyse_and_embed(
     """
     started = time.monotonic()
     try:
-        parsed = read_facts(facts) if facts is not None else _facts_of_module(module)
+        if facts is not None:
+            parsed = read_facts(facts)
+        else:
+            from ..facts.extract import facts_of_module  # deferred: facts.extract -> module -> driver.link -> here
+
+            parsed = facts_of_module(module)
         natives = load_asm_model()
         # the filter for kernels >= --min-kernel, and with every fallback: what an older one may need
         now, whole, everywhere, pruning = analyze_for_kernels(

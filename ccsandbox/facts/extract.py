@@ -48,6 +48,17 @@ def run_plugin(module: Path, plugin: Path) -> Facts:
         return read_facts(out)
 
 
+def facts_of_module(module: Path) -> Facts:
+    """Facts of a bitcode module: the pass plugin (with opt-19) when it is built, else the
+    llvmlite reference extractor."""
+    plugin = plugin_path()
+    if plugin is not None:
+        return run_plugin(module, plugin)
+    from .llvmlite_extract import extract_facts  # deferred: imports llvmlite
+
+    return parse_facts(extract_facts(module), str(module))
+
+
 def _check_target(facts: Facts, source: Path) -> Facts:
     if not (facts.triple.startswith("x86_64") and "musl" in facts.triple):
         raise ModuleError(f"{source} targets {facts.triple!r}, not x86_64 musl: not a cc-sandbox module")
@@ -66,14 +77,9 @@ def load_facts(path: Path, log: bool = True) -> Facts:
         except FactsVersionError:
             pass  # written by another cc-sandbox: the module itself is the source of truth
 
-    plugin = plugin_path()
-    if plugin is not None:
-        return _check_target(run_plugin(module, plugin), path)
-    if log:
+    if log and plugin_path() is None:
         print(
             "cc-sandbox: the pass plugin is not built (./setup.sh builds it); using the slow llvmlite extractor",
             file=sys.stderr,
         )
-    from .llvmlite_extract import extract_facts  # deferred: imports llvmlite
-
-    return _check_target(parse_facts(extract_facts(module), str(module)), path)
+    return _check_target(facts_of_module(module), path)
