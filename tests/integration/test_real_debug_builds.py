@@ -24,7 +24,7 @@ import llvmlite.binding as llvm
 import pytest
 
 from .helpers import EXAMPLES, run
-from .test_real_programs import RECIPES
+from .test_real_programs import RECIPES, build_once
 from .tracing import run_traced, unsound
 from .workloads import WORKLOADS
 
@@ -48,18 +48,13 @@ def debug_env(tool_env: dict[str, str]) -> dict[str, str]:
     return {**tool_env, **DEBUG_FLAGS}
 
 
-_built: dict[str, Path] = {}
-
-
 def build(name: str, work: Path, env: dict[str, str]) -> Path:
-    """Build a recipe at -O0 once per test session (apart from test_real_programs' builds); returns
-    what the recipe printed last: the binary, or coreutils' src directory."""
-    if name not in _built:
-        done = run([str(EXAMPLES / "real" / name / "build.sh"), str(work)], env, timeout=3600)
-        assert done.returncode == 0, done.stderr[-3000:]
-        assert "cc-sandbox: error" not in done.stderr, done.stderr[-3000:]
-        _built[name] = Path(done.stdout.strip().splitlines()[-1])
-    return _built[name]
+    """Build a recipe at -O0 once per test session (in its own WORKDIR, apart from
+    test_real_programs' builds); returns what the recipe printed last: the binary, or coreutils'
+    src directory."""
+    built, stderr = build_once(name, work, env, timeout=3600)
+    assert "cc-sandbox: error" not in stderr, stderr[-3000:]
+    return built
 
 
 def optnone_functions(module: Path) -> set[str]:

@@ -40,16 +40,22 @@ def real_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return Path(chosen) if chosen else tmp_path_factory.mktemp("real")
 
 
-_built: dict[str, Path] = {}
+_built: dict[tuple[str, Path], tuple[Path, str]] = {}
+
+
+def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800) -> tuple[Path, str]:
+    """Build a recipe in ``work`` once per test session; returns what it printed last (the
+    binary, or a source directory) and its stderr."""
+    if (name, work) not in _built:
+        done = run([str(EXAMPLES / "real" / name / "build.sh"), str(work)], env, timeout=timeout)
+        assert done.returncode == 0, done.stderr[-3000:]
+        _built[name, work] = (Path(done.stdout.strip().splitlines()[-1]), done.stderr)
+    return _built[name, work]
 
 
 def build(name: str, real_work: Path, env: dict[str, str]) -> Path:
     """Build a recipe once per test session; returns the binary."""
-    if name not in _built:
-        done = run([str(EXAMPLES / "real" / name / "build.sh"), str(real_work)], env, timeout=1800)
-        assert done.returncode == 0, done.stderr[-3000:]
-        _built[name] = Path(done.stdout.strip().splitlines()[-1])
-    return _built[name]
+    return build_once(name, real_work, env)[0]
 
 
 @pytest.mark.real_programs

@@ -48,12 +48,6 @@ def test_the_runtime_object_calls_no_function_outside_itself(sysroot: Sysroot) -
 MAIN = "int main(void) { return 0; }\n"
 
 
-def _refused_in_one_line(done: subprocess.CompletedProcess[str], *words: str) -> None:
-    errors = [line for line in done.stderr.splitlines() if line.startswith("cc-sandbox: error:")]
-    assert done.returncode != 0 and len(errors) == 1, done.stderr
-    assert all(word in errors[0] for word in words), errors[0]
-
-
 @pytest.mark.parametrize(
     ("name", "compiler", "words"),
     [
@@ -72,7 +66,7 @@ def test_inputs_are_trusted_by_the_links_own_paths_not_by_their_names(
     (tmp_path / "main.c").write_text("int f(void);\nint main(void) { return f() - 1; }\n")
     subprocess.run([*compiler, str(tmp_path / "f.c"), "-o", str(tmp_path / name)], check=True)
     done = run([cc_sandbox_cc, str(tmp_path / "main.c"), str(tmp_path / name), "-o", str(tmp_path / "p")], tool_env)
-    _refused_in_one_line(done, *words)
+    one_line_refusal(done, *words)
     assert not (tmp_path / "p").exists()
 
 
@@ -88,7 +82,7 @@ def test_a_startup_function_from_an_object_named_like_the_lto_output_is_refused(
     done = run(
         [cc_sandbox_cc, str(tmp_path / "main.c"), str(tmp_path / "x.lto.o"), "-o", str(tmp_path / "p")], tool_env
     )
-    _refused_in_one_line(done, "__libc_start_init")
+    one_line_refusal(done, "__libc_start_init")
 
 
 def test_musls_pre_filter_start_up_is_read_from_its_bitcode(sysroot: Sysroot) -> None:
@@ -145,7 +139,7 @@ def test_every_route_to_rebinding_symbols_in_lld_is_refused(
     response.write_text("--defsym=main=getpid\n")
     args = [a.replace("SCRIPT", str(script)).replace("RESPONSE", str(response)) for a in args]
     done = _link_main(tmp_path, cc_sandbox_cc, tool_env, *args)
-    _refused_in_one_line(done, *words)
+    one_line_refusal(done, *words)
     assert not (tmp_path / "p").exists()
 
 
@@ -168,7 +162,7 @@ def test_a_link_that_undoes_w_xor_x_is_refused(
 ) -> None:
     (tmp_path / "w.c").write_text(source)
     done = run([cc_sandbox_cc, "-O2", str(tmp_path / "w.c"), *args, "-o", str(tmp_path / "p")], tool_env)
-    _refused_in_one_line(done, *words)
+    one_line_refusal(done, *words)
     assert not (tmp_path / "p").exists()
 
 
@@ -178,7 +172,7 @@ def test_an_x32_number_is_a_build_error_and_a_number_beyond_the_table_is_inspect
     # row 7: the filter kills x32 numbers, so a site that makes one cannot be honoured
     (tmp_path / "x32.c").write_text("#include <unistd.h>\nint main(void) { return syscall(0x40000000 | 39) < 0; }\n")
     done = run([cc_sandbox_cc, str(tmp_path / "x32.c"), "-o", str(tmp_path / "x32")], tool_env)
-    _refused_in_one_line(done, "0x40000027", "x32")
+    one_line_refusal(done, "0x40000027", "x32")
     # a syscall newer than the table (470) is allowed by number, and inspect says so
     (tmp_path / "new.c").write_text("#include <unistd.h>\nint main(void) { syscall(470); return 0; }\n")
     done = run([cc_sandbox_cc, str(tmp_path / "new.c"), "-o", str(tmp_path / "new")], tool_env)
@@ -211,7 +205,7 @@ def test_a_reachable_io_uring_is_refused_unless_accepted_out_loud(
         "  if (fd >= 0) close(fd); return 0; }\n"
     )
     done = run([cc_sandbox_cc, str(tmp_path / "ring.c"), "-o", str(tmp_path / "ring")], tool_env)
-    _refused_in_one_line(done, "io_uring_setup", "--allow-io-uring")
+    one_line_refusal(done, "io_uring_setup", "--allow-io-uring")
     accepted = dict(tool_env, CC_SANDBOX_OPTIONS="--allow-io-uring")
     done = run([cc_sandbox_cc, str(tmp_path / "ring.c"), "-o", str(tmp_path / "ring")], accepted)
     assert done.returncode == 0 and "IO_URING ALLOWED" in done.stderr, done.stderr
