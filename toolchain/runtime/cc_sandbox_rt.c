@@ -42,7 +42,7 @@
 /* The installer makes its system calls itself, with the syscall instruction: never through libc's
  * syscall(), prctl(), write() or _exit(), which a program may define as it likes (a test mock of
  * syscall() would leave the binary unfiltered). Nothing here calls a function outside this file
- * (tests/integration/test_runtime_closure.py checks the compiled object). */
+ * (tests/integration/test_soundness_round2.py checks the compiled object). */
 static inline long cc_sandbox_syscall(long n, long a, long b, long c)
 {
     long ret;
