@@ -121,11 +121,20 @@ _OPTIONS_HELP = (
 )
 
 
+_STRICT = click.option(
+    "--strict",
+    is_flag=True,
+    help="Fail (exit 4) when the build linked programs without cc-sandbox and sandboxed none; "
+    "without it, that is a warning (host tools built with CC_FOR_BUILD are linked so on purpose).",
+)
+
+
 @click.command("make", context_settings=MAKE_SETTINGS, epilog=_OPTIONS_HELP)
 @sysroot_option
+@_STRICT
 @policy_options
 @click.argument("make_args", nargs=-1, type=click.UNPROCESSED)
-def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) -> int:
+def make(sysroot_path: str | None, strict: bool, make_args: tuple[str, ...], **policy: Any) -> int:
     """Run make with CC/AR/RANLIB/NM pointing at cc-sandbox; make's exit code passes through.
 
     Every program linked gets its policy written beside it and its seccomp filter embedded,
@@ -144,14 +153,15 @@ def make(sysroot_path: str | None, make_args: tuple[str, ...], **policy: Any) ->
     started = time.time() - 1  # file times have a coarse clock on some file systems
     code, links = run_build(list(make_args), load_sysroot(sysroot_path), make=True, options=options)
     _report(links, rules)
-    return _unsandboxed_check(code, links, directory, started)
+    return _unsandboxed_check(code, links, directory, started, strict)
 
 
 @click.command("build", context_settings=MAKE_SETTINGS, epilog=_OPTIONS_HELP)
 @sysroot_option
+@_STRICT
 @policy_options
 @click.argument("command", nargs=-1, required=True, type=click.UNPROCESSED)
-def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> int:
+def build(sysroot_path: str | None, strict: bool, command: tuple[str, ...], **policy: Any) -> int:
     """Run any build COMMAND (configure, cmake, a script) with CC & co set to cc-sandbox.
 
     \b
@@ -163,16 +173,17 @@ def build(sysroot_path: str | None, command: tuple[str, ...], **policy: Any) -> 
     started = time.time() - 1
     code, links = run_build(list(command), load_sysroot(sysroot_path), make=False, options=options)
     _report(links, rules)
-    return _unsandboxed_check(code, links, Path.cwd(), started)
+    return _unsandboxed_check(code, links, Path.cwd(), started, strict)
 
 
-#: The exit code of a build that succeeded but linked programs without cc-sandbox.
+#: The exit code of a --strict build that succeeded but sandboxed none of the programs it linked.
 UNSANDBOXED_EXIT = 4
 
 
-def _unsandboxed_check(code: int, links: list[dict[str, object]], root: Path, since: float) -> int:
-    """A build that linked programs cc-sandbox never saw (a Makefile with its own CC) says so:
-    exit 4 when it sandboxed nothing at all, a warning when some programs are sandboxed."""
+def _unsandboxed_check(code: int, links: list[dict[str, object]], root: Path, since: float, strict: bool) -> int:
+    """A build that linked programs cc-sandbox never saw (a Makefile with its own CC) says so, as
+    a warning: host tools built with CC_FOR_BUILD (lighttpd's lemon) are linked so on purpose.
+    With ``strict``, a build that sandboxed none of them fails (exit 4)."""
     if code != 0:
         return code
     ours = {Path(str(link["output"])).resolve() for link in links}
@@ -182,11 +193,11 @@ def _unsandboxed_check(code: int, links: list[dict[str, object]], root: Path, si
     names = ", ".join(str(p) for p in foreign[:3]) + (" ..." if len(foreign) > 3 else "")
     sandboxed = sum(1 for link in links if link.get("kind") == "sandboxed")
     what = f"{len(foreign)} program(s) were linked without cc-sandbox and are NOT sandboxed: {names}"
-    why = "(does the build set its own CC, e.g. `override CC = gcc`, or call the linker itself?)"
-    if sandboxed == 0:
+    why = "(a host tool built with CC_FOR_BUILD, or does the build set its own CC, e.g. `override CC = gcc`?)"
+    if strict and sandboxed == 0:
         click.echo(f"cc-sandbox: error: {what} {why}", err=True)
         return UNSANDBOXED_EXIT
-    click.echo(f"cc-sandbox: warning: {what} {why}", err=True)
+    click.echo(f"cc-sandbox: warning: {what} {why}" + ("" if strict else "; --strict makes this an error"), err=True)
     return code
 
 
