@@ -16,20 +16,7 @@ MODULES=${MODULES:-mod_access mod_accesslog mod_ajp13 mod_alias mod_auth mod_aut
  mod_proxy mod_redirect mod_rewrite mod_rrdtool mod_scgi mod_setenv mod_simple_vhost
  mod_sockproxy mod_ssi mod_staticfile mod_status mod_userdir mod_vhostdb mod_webdav}
 
-# fetch_pinned PACKAGE DEBIAN_VERSION TREE: like lib.sh's fetch_source, but asks apt-get for the
-# bookworm release itself (PACKAGE=VERSION), not whatever bookworm-security has now.
-fetch_pinned() {
-    pkg=$1 version=$2 tree=$work/src/$3
-    if [ -d "$tree" ]; then echo "$tree"; return; fi
-    command -v apt-get >/dev/null || die "apt-get is missing"
-    mkdir -p "$work/src"
-    step "fetching $pkg $version with apt-get source"
-    (cd "$work/src" && apt-get source -q "$pkg=$version" >"fetch-$pkg.log" 2>&1) \
-        || die "apt-get source $pkg=$version failed (see $work/src/fetch-$pkg.log); is there a deb-src entry? (./setup.sh adds one)"
-    [ -d "$tree" ] || die "apt-get source $pkg=$version did not give $3"
-    echo "$tree"
-}
-
+# The bookworm releases themselves (fetch_source's DEBIAN_VERSION), not bookworm-security's.
 # run LOG COMMAND...: run a build step, its output in WORKDIR/LOG; on failure show the tail.
 run() {
     log=$work/$1; shift
@@ -41,7 +28,7 @@ started=$(date +%s)
 # zlib (its own configure script, not autoconf: --static is its --disable-shared). Its test
 # programs are named ztest*, not conftest: CC_SANDBOX_PROBE=1 makes them probe links.
 if [ ! -f "$prefix/lib/libz.a" ]; then
-    src=$(fetch_pinned zlib 1:1.2.13.dfsg-1 zlib-1.2.13.dfsg)
+    src=$(fetch_source zlib 1.2.13.dfsg "$work" "" 1:1.2.13.dfsg-1)
     step "building zlib with cc-sandbox"
     cd "$src"
     run zlib-configure.log env CC_SANDBOX_PROBE=1 $CC_SANDBOX build -- ./configure --static --prefix="$prefix"
@@ -51,7 +38,7 @@ fi
 
 # pcre2 (8-bit library, no JIT: the default)
 if [ ! -f "$prefix/lib/libpcre2-8.a" ]; then
-    src=$(fetch_pinned pcre2 10.42-1 pcre2-10.42)
+    src=$(fetch_source pcre2 10.42 "$work" "" 10.42-1)
     step "building pcre2 with cc-sandbox"
     cd "$src"
     run pcre2-configure.log $CC_SANDBOX build -- ./configure --prefix="$prefix" --disable-shared --enable-static CFLAGS=-O2
@@ -60,7 +47,7 @@ if [ ! -f "$prefix/lib/libpcre2-8.a" ]; then
     run pcre2-install.log $CC_SANDBOX make install
 fi
 
-src=$(fetch_pinned lighttpd 1.4.69-1 lighttpd-1.4.69)
+src=$(fetch_source lighttpd 1.4.69 "$work" "" 1.4.69-1)
 cd "$src"
 
 # musl has no <sys/queue.h> (ls-hpack includes it for its STAILQ lists; Alpine uses
