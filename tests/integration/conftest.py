@@ -1,0 +1,28 @@
+"""Fixtures of the integration tests: the session's shared example builds."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+
+from ccsandbox.sysroot import Sysroot
+
+from .builds import ExampleBuilds
+
+
+@pytest.fixture(scope="session")
+def session_env(sysroot: Sysroot) -> dict[str, str]:
+    """The environment of tool_env, for session-scoped fixtures (which cannot use tool_env)."""
+    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "CC_SANDBOX_SYSROOT": str(sysroot.path)}
+
+
+@pytest.fixture(scope="session")
+def example_builds(
+    tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]
+) -> ExampleBuilds:
+    """Each example built once per session per set of options (see tests/integration/builds.py)."""
+    return ExampleBuilds(tmp_path_factory.mktemp("examples"), cc_sandbox, session_env)
