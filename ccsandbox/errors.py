@@ -53,3 +53,19 @@ class AnalysisError(CcSandboxError):
 class PhaseError(AnalysisError):
     """A phase transition that cannot be analysed: unknown or never-reached entry, a transition
     inside a signal handler, an entry inlined away without debug info to find it."""
+
+
+class NotOurBinaryError(CcSandboxError):
+    """The file is not an ELF binary linked by cc-sandbox with a sandbox."""
+
+
+class ProbeLinkError(NotOurBinaryError):
+    """The binary is a probe link (configure/CMake test program): marked, but carries no filter."""
+
+
+class ExportError(CcSandboxError):
+    """The format cannot express the policy, or a name given to ``--allow`` is no syscall."""
+
+
+class BuildError(CcSandboxError):
+    """A program's build failed (``evaluate``); the message names the log."""

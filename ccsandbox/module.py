@@ -10,11 +10,9 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .driver.link import sidecar_paths
-from .errors import ModuleError
+from .artifacts import BITCODE_MAGICS, sidecar_paths
+from .errors import ModuleError, NotOurBinaryError, ProbeLinkError
 from .sysroot import is_libc, libc_names
-
-BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
 
 __all__ = ["ModuleSummary", "find_module", "read_module_summary"]
 
@@ -37,7 +35,7 @@ class ModuleSummary:
 
 def _carried_metadata(binary: Path) -> str | None:
     """What a binary's cc-sandbox metadata says it is (None for a binary cc-sandbox did not mark)."""
-    from .embed.section import NotOurBinaryError, ProbeLinkError, read_embedded  # deferred: pyelftools
+    from .section import read_embedded  # deferred: pyelftools
 
     try:
         meta = read_embedded(binary).metadata

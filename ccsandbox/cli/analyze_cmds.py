@@ -3,34 +3,26 @@
 from __future__ import annotations
 
 import json
-import time
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import click
 
-from ..analysis.analyze import Analysis
-from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import NativeFunction, load_asm_model
 from ..analysis.callgraph import IndirectMode
 from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
-from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts, module_exec_facts
+from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts
 from ..analysis.fallbacks import (
     DEFAULT_MIN_KERNEL,
-    FallbackPruning,
-    analyze_for_kernels,
     fallback_report,
     kernel_text,
-    parse_min_kernel,
 )
-from ..analysis.phases import Transition, analyze_phases, explain_phase
+from ..analysis.phases import Transition, explain_phase
 from ..analysis.policy import Policy
-from ..analysis.report import build_policy, explain_chain, explain_fields
+from ..analysis.report import explain_chain, explain_fields
 from ..errors import CcSandboxError
-from ..facts.extract import load_facts
-from ..facts.schema import Facts
 from ..module import find_module
+from ..pipeline import PolicyResult, Settings, policy_for_target
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
 from .output import is_stdout, write_document
 
@@ -50,13 +42,13 @@ def transitions_option(help_text: str) -> Callable[[Callable[..., Any]], Callabl
     return click.option("--entry", "--at", "transitions", multiple=True, metavar="FUNC|CALLER:CALLEE", help=help_text)
 
 
-def _exec_facts(target: Path, facts: Facts, result: Analysis, program: str) -> ExecFacts:
+def _exec_facts(target: Path, result: PolicyResult) -> ExecFacts:
     """What TARGET can exec; paths need the module (absent for a bare .facts file)."""
     try:
         module: Path | None = find_module(target) if target.suffix != ".facts" else None
     except CcSandboxError:
         module = None
-    return module_exec_facts(facts, result, module, program)
+    return result.exec_facts(module)
 
 
 def _exec_lines(execs: ExecFacts) -> list[str]:
@@ -80,11 +72,9 @@ min_kernel_option = click.option(
 )
 
 
-def without_fallbacks(
-    facts: Facts, natives: dict[str, NativeFunction], mode: str, min_kernel: str
-) -> tuple[Facts, Analysis, Analysis, FallbackPruning | None]:
-    """:func:`analyze_for_kernels` with --indirect and --min-kernel as given on the command line."""
-    return analyze_for_kernels(facts, natives, IndirectMode(mode), parse_min_kernel(min_kernel))
+def settings(mode: str, min_kernel: str, unresolved: str = "allow-all") -> Settings:
+    """The pipeline's settings from --indirect, --min-kernel and --unresolved."""
+    return Settings(IndirectMode(mode), min_kernel, unresolved)
 
 
 def _fallback_lines(report: dict[str, Any] | None) -> list[str]:
@@ -142,19 +132,10 @@ def analyze(target: Path, mode: str, unresolved: str, min_kernel: str, as_json: 
     The set is the one for kernels --min-kernel and newer; what older kernels also get (musl's
     ENOSYS fallbacks) is listed apart.
     """
-    started = time.monotonic()
-    loaded = load_facts(target)
-    natives = load_asm_model()
-    facts, result, everywhere, pruning = without_fallbacks(loaded, natives, mode, min_kernel)
-    policy = build_policy(result, str(target), unresolved, time.monotonic() - started)
-    execs = _exec_facts(target, loaded, everywhere, target.name)
-    constraints = analysis_constraints(result, facts, natives)
-    report = None
-    if pruning is not None:
-        older = build_policy(everywhere, str(target), unresolved)
-        report = fallback_report(set(older.allowed), set(policy.allowed), pruning)
-    body = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
-    document = json.dumps({**body, **({"fallbacks": report} if report else {})}, indent=2) + "\n"
+    result = policy_for_target(target, settings(mode, min_kernel, unresolved))
+    policy, constraints, report = result.policy, result.constraints, result.fallbacks
+    execs = _exec_facts(target, result)
+    document = json.dumps(result.document(execs), indent=2) + "\n"
     if output is not None:
         write_document(output, document.encode())
     if not (output is not None and is_stdout(output)):
@@ -191,34 +172,33 @@ def explain(
     after the transition).
     """
     nr = _syscall_number(syscall)
-    natives = load_asm_model()
-    facts, result, everywhere, pruning = without_fallbacks(load_facts(target), natives, mode, min_kernel)
+    result = policy_for_target(target, settings(mode, min_kernel))
+    facts, analysis, everywhere, pruning = result.facts, result.analysis, result.everywhere, result.pruning
     if phase is None:
         if transitions:
             raise click.UsageError("--entry/--at need --phase K")
-        if pruning is None or nr in result.syscalls.sites or nr not in everywhere.syscalls.sites:
-            lines = explain_chain(result, nr)
+        if pruning is None or nr in analysis.syscalls.sites or nr not in everywhere.syscalls.sites:
+            lines = explain_chain(analysis, nr)
         else:
             lines = [
                 f"{name_of(nr)} is allowed only on kernels older than {kernel_text(pruning.min_kernel)}: every way "
                 "to it runs after a newer syscall answered -ENOSYS (musl's fallback), which newer kernels never do"
             ]
             lines += explain_chain(everywhere, nr)
-            removed = fallback_report(set(everywhere.syscalls.sites), set(result.syscalls.sites), pruning)
+            removed = fallback_report(set(everywhere.syscalls.sites), set(analysis.syscalls.sites), pruning)
             sites: list[dict[str, Any]] = removed["removed_syscalls"].get(name_of(nr), [])
             for site in sites:
                 after = ", ".join(site["runs_only_after_enosys_from"])
                 what = f"{site['kind']} {' '.join(site['what'])}"
                 lines.append(f"  fallback  in {site['function']}: {what}, after -ENOSYS from {after}")
-        lines += explain_fields(facts, result, nr)
-        lines += explain_constraint(analysis_constraints(result, facts, natives), nr)
+        lines += explain_fields(facts, analysis, nr)
+        lines += explain_constraint(result.constraints, nr)
         if nr in (EXECVE, EXECVEAT):
-            lines += _exec_lines(_exec_facts(target, facts, result, target.name))
+            lines += _exec_lines(_exec_facts(target, result))
         click.echo("\n".join(lines))
         return 0
     parsed = [Transition.parse(t) for t in transitions]
-    phases = analyze_phases(facts, parsed, indirect_mode=mode, natives=natives, whole=result)
-    click.echo("\n".join(explain_phase(facts, natives, phases, phase, nr)))
+    click.echo("\n".join(explain_phase(facts, result.natives, result.phases(parsed), phase, nr)))
     return 0
 
 

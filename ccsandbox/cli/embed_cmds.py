@@ -14,8 +14,8 @@ from ..bpf.disasm import disassemble
 from ..bpf.insn import RET_ALLOW, Insn, pack
 from ..bpf.vm import reads_arguments, run
 from ..embed.exports import FORMATS, LAUNCHERS, ExportSubject, export_policy, plan_export
-from ..embed.section import STATE_INSTALL, EmbeddedPolicy, read_embedded
 from ..embed.source import read_policy_source
+from ..section import STATE_INSTALL, EmbeddedPolicy, read_embedded
 from ..syscalls import SYSCALL_NAMES, name_of
 from .output import write_document
 

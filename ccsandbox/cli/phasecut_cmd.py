@@ -15,13 +15,13 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..analysis.asm_model import load_asm_model
-from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
+from ..analysis.phases import PhaseAnalysis, Transition
 from ..analysis.suggest import Suggestion, suggest_transitions
 from ..facts.extract import load_facts
+from ..pipeline import compute_policy
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
 from ..sysroot import libc_names
-from .analyze_cmds import min_kernel_option, mode_option, target_argument, transitions_option, without_fallbacks
+from .analyze_cmds import min_kernel_option, mode_option, settings, target_argument, transitions_option
 
 FORMAT = "cc-sandbox-phasecut"
 
@@ -117,17 +117,17 @@ def phasecut(
     parsed = [Transition.parse(spec) for spec in transitions]
     loaded_facts = load_facts(target)
     loaded = time.monotonic()
-    natives = load_asm_model()
-    facts, whole, _, _ = without_fallbacks(loaded_facts, natives, mode, min_kernel)
+    computed = compute_policy(loaded_facts, str(target), settings(mode, min_kernel), loaded)
+    facts, whole, natives = computed.facts, computed.analysis, computed.natives
     if suggest:
         found = suggest_transitions(facts, natives, whole, count, libc_names())
         if as_json:
             click.echo(json.dumps([s.to_json() for s in found], indent=2))
         else:
-            reach = analyze_phases(facts, [], natives=natives, whole=whole).phases[0]
+            reach = computed.phases([]).phases[0]
             click.echo(_render_suggestions(str(target), found, len(reach.allowed), time.monotonic() - started))
         return 0
-    result = analyze_phases(facts, parsed, indirect_mode=mode, natives=natives, whole=whole)
+    result = computed.phases(parsed)
     done = time.monotonic()
     doc = phasecut_json(str(target), result, done - loaded, done - started)
     click.echo(json.dumps(doc, indent=2) if as_json else _render(doc))

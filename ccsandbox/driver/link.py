@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
+from ..artifacts import sidecar_paths
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
 from ..embed.phases import check_kept, check_marker_report, check_specs, marker_environment
@@ -33,7 +34,7 @@ from .startup_closure import startup_closure
 MANIFEST_FORMAT = "cc-sandbox-link"
 MANIFEST_VERSION = 1
 
-__all__ = ["LinkResult", "foreign_inputs", "run_link", "sidecar_paths"]
+__all__ = ["LinkResult", "foreign_inputs", "run_link"]
 
 
 @dataclass(frozen=True)
@@ -55,17 +56,6 @@ def probe_reason(output: str) -> str | None:
     if is_probe_link(output):
         return "configure/CMake test program name"
     return None
-
-
-def sidecar_paths(output: Path) -> dict[str, Path]:
-    """Files written beside a linked binary: module, map, link manifest, facts and policy."""
-    return {
-        "module": Path(f"{output}.bc"),
-        "map": Path(f"{output}.map"),
-        "manifest": Path(f"{output}.link.json"),
-        "facts": Path(f"{output}.facts"),
-        "policy": Path(f"{output}.policy.json"),
-    }
 
 
 def foreign_inputs(sysroot: Sysroot, natives: list[NativeInput]) -> list[NativeInput]:

@@ -9,6 +9,7 @@ nothing, because it runs on every compile.
 
 from __future__ import annotations
 
+from ..artifacts import BITCODE_MAGICS
 from ..errors import UnsupportedFlagError
 
 __all__ = [
@@ -22,7 +23,7 @@ __all__ = [
 ]
 
 #: The first bytes of what a link input may be: ELF, LLVM bitcode (raw or wrapped), an archive.
-INPUT_MAGICS = (b"\x7fELF", b"BC\xc0\xde", b"\xde\xc0\x17\x0b", b"!<arch>\n", b"!<thin>\n")
+INPUT_MAGICS = (b"\x7fELF", *BITCODE_MAGICS, b"!<arch>\n", b"!<thin>\n")
 #: Inputs the compiler itself reads (sources, assembly, preprocessed), by suffix.
 SOURCE_SUFFIXES = (".c", ".i", ".h", ".s", ".S", ".sx", ".ll", ".bc")
 

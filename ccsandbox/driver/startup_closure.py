@@ -23,7 +23,9 @@ import subprocess
 import tempfile
 from pathlib import Path
 
+from ..artifacts import is_bitcode
 from ..errors import LinkError
+from ..facts.extract import facts_of_module
 from ..sysroot import Sysroot
 from ..tools import find_llvm_tool
 
@@ -32,7 +34,6 @@ __all__ = ["START_POINTS", "closure_names", "startup_closure"]
 #: Where musl's start-up begins (crt1's ``_start`` calls ``_start_c``), and the .init_array loop
 #: that ``libc_start_main_stage2`` calls (through a pointer) before ``main``.
 START_POINTS = ("_start_c", "libc_start_init")
-_BITCODE = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
 _ALIAS = re.compile(r"^@(?P<alias>[-\w.$]+) = [^\n]*\balias [^\n]*, ptr @(?P<target>[-\w.$]+)$", re.M)
 
 
@@ -56,7 +57,6 @@ def closure_names(
 
 def _facts_calls(module: Path) -> dict[str, list[str]]:
     """Each function's direct callees, from the facts of ``module``."""
-    from ..facts.extract import facts_of_module  # deferred: facts.extract -> module -> driver.link
 
     return {name: [call.callee for call in fn.calls] for name, fn in facts_of_module(module).functions.items()}
 
@@ -66,7 +66,7 @@ def _compute(sysroot: Sysroot) -> list[str]:
         members = Path(tmp) / "m"
         members.mkdir()
         subprocess.run([find_llvm_tool("llvm-ar"), "x", str(sysroot.lib_dir / "libc.a")], cwd=members, check=True)
-        bitcode = sorted(str(p) for p in members.iterdir() if p.read_bytes()[:4] in _BITCODE)
+        bitcode = sorted(str(p) for p in members.iterdir() if is_bitcode(p.read_bytes()[:4]))
         module = Path(tmp) / "libc.bc"
         linked = subprocess.run(
             [find_llvm_tool("llvm-link"), str(sysroot.lib_dir / "crt1.o"), *bitcode, "-o", str(module)],

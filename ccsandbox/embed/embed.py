@@ -9,30 +9,26 @@ from __future__ import annotations
 import hashlib
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from .. import __version__
-from ..analysis.analyze import Analysis
-from ..analysis.argfacts import analysis_constraints
-from ..analysis.asm_model import NativeFunction, load_asm_model
-from ..analysis.callgraph import IndirectMode
-from ..analysis.constraints import ConstraintSet
-from ..analysis.exec_facts import ExecFacts, module_exec_facts
-from ..analysis.fallbacks import analyze_for_kernels, fallback_report, kernel_text, parse_min_kernel
+from ..analysis.exec_facts import ExecFacts
+from ..analysis.fallbacks import kernel_text
 from ..analysis.policy import Policy
-from ..analysis.report import build_policy
 from ..bpf.insn import X32_SYSCALL_BIT
 from ..errors import CcSandboxError, LinkError
-from ..facts.schema import Facts, read_facts
+from ..facts.extract import facts_of_module
+from ..facts.schema import read_facts
+from ..pipeline import PhaseSets, PolicyResult, Settings, compute_policy
+from ..section import write_filters, write_metadata
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .enforce import Enforcement, enforce
 from .exec_modes import ExecRule, build_rules
 from .instructions import check_syscall_instructions
 from .options import ENV, PolicyOptions
-from .phases import analyze_phases, check_not_in_handlers, marker_transitions
-from .section import write_filters, write_metadata
+from .phases import check_not_in_handlers, marker_transitions
 
 __all__ = ["analyse_and_embed", "unresolved_refusal"]
 
@@ -101,44 +97,25 @@ def check_fini_array(entries: Sequence[tuple[int, frozenset[str]]], destructors:
             )
 
 
-@dataclass(frozen=True)
-class _FilterSet:
-    """What one set of filters (start-up and phases) is computed from: the set for kernels from
-    --min-kernel on, or the one with every ENOSYS fallback for older kernels."""
-
-    policy: Policy
-    phases: list[tuple[str, frozenset[int]]]
-    constraints: ConstraintSet
-
-
-def _filter_set(
-    facts: Facts,
-    analysis: Analysis,
-    program: str,
-    phases: tuple[str, ...],
-    natives: dict[str, NativeFunction],
-    seconds: float = 0.0,
-) -> _FilterSet:
-    policy = build_policy(analysis, program, seconds=seconds)
-    return _FilterSet(
-        policy,
-        _phase_sets(facts, analysis, phases, set(policy.allowed)) if phases else [],
-        analysis_constraints(analysis, facts, natives),
-    )
-
-
 def _enforce(
-    filters: _FilterSet, options: PolicyOptions, program: str, execs: ExecFacts, rules: list[ExecRule]
+    result: PolicyResult,
+    options: PolicyOptions,
+    execs: ExecFacts,
+    rules: list[ExecRule],
+    phases: PhaseSets,
+    older: bool = False,
 ) -> Enforcement:
+    """The filters of the newer kernels' policy, or (``older``) of the one with every fallback."""
+    policy = result.older if older and result.older is not None else result.policy
     return enforce(
-        filters.policy,
+        policy,
         options,
-        program,
-        filters.phases,
+        result.program,
+        phases,
         self_only=execs.self_only,
         exec_summary=execs.summary(),
         rules=rules,
-        constraints=filters.constraints,
+        constraints=result.older_constraints if older else result.constraints,
     )
 
 
@@ -149,32 +126,6 @@ def _newer_kernels_options(options: PolicyOptions, policy: Policy, older: Policy
         return options
     only_older = {SYSCALL_NAMES[nr] for nr in set(older.allowed) - set(policy.allowed) if nr in SYSCALL_NAMES}
     return replace(options, deny=tuple(name for name in options.deny if name not in only_older))
-
-
-def _phase_sets(
-    facts: Facts, whole: Analysis, specs: tuple[str, ...], allowed: set[int]
-) -> list[tuple[str, frozenset[int]]]:
-    """(transition as given, analysed cumulative set) for phases 1..N; the analysis runs over
-    the markers the pass inserted, and no phase allows what the start-up filter does not."""
-    check_not_in_handlers(facts, whole.roots, specs)
-    analysis = analyze_phases(facts, marker_transitions(len(specs)))
-    return [(spec, frozenset(phase.allowed) & allowed) for spec, phase in zip(specs, analysis.phases[1:], strict=True)]
-
-
-def _phases_document(allowed: set[int], phases: list[tuple[str, frozenset[int]]]) -> list[dict[str, Any]]:
-    """The policy JSON's "phases": phase 0 is the start-up filter's set (the top-level allowed)."""
-    rows: list[tuple[str | None, frozenset[int]]] = [(None, frozenset(allowed)), *phases]
-    size = len(SYSCALL_NAMES)
-    return [
-        {
-            "index": k,
-            "transition": at,
-            "allowed": sorted(nrs),
-            "allowed_count": len(nrs),
-            "blocked_count": size - sum(1 for nr in nrs if nr in SYSCALL_NAMES),
-        }
-        for k, (at, nrs) in enumerate(rows)
-    ]
 
 
 def analyse_and_embed(
@@ -201,22 +152,23 @@ def analyse_and_embed(
     as advice to rewrite libc.
     """
     started = time.monotonic()
+    older_phases: PhaseSets = []
     try:
-        if facts is not None:
-            parsed = read_facts(facts)
-        else:
-            from ..facts.extract import facts_of_module  # deferred: facts.extract -> module -> driver.link -> here
-
-            parsed = facts_of_module(module)
-        natives = load_asm_model()
+        parsed = read_facts(facts) if facts is not None else facts_of_module(module)
         # the filter for kernels >= --min-kernel, and with every fallback: what an older one may need
-        now, whole, everywhere, pruning = analyze_for_kernels(
-            parsed, natives, IndirectMode.SIGNATURE, parse_min_kernel(options.min_kernel)
-        )
-        newer = _filter_set(now, whole, program, phases, natives, time.monotonic() - started)
-        older = _filter_set(parsed, everywhere, program, phases, natives) if pruning else None
-        policy, phase_sets, constraints = newer.policy, newer.phases, newer.constraints
-        execs = module_exec_facts(parsed, everywhere, module, program)
+        result = compute_policy(parsed, program, Settings(min_kernel=options.min_kernel), started)
+        policy, pruning = result.policy, result.pruning
+        phase_sets: PhaseSets = []
+        if phases:
+            check_not_in_handlers(result.facts, result.analysis.roots, phases)
+            markers = marker_transitions(len(phases))
+            phase_sets = result.phase_sets(phases, markers)
+            if result.older is not None:
+                check_not_in_handlers(parsed, result.everywhere.roots, phases)
+                older_phases = result.phase_sets(phases, markers, older=True)
+        if result.older is not None:
+            result.older_constraints  # noqa: B018  (computed here: a failure is the analysis')
+        execs = result.exec_facts(module)
     except LinkError:
         raise  # a refused transition: already one complete message
     except CcSandboxError as err:
@@ -224,13 +176,9 @@ def analyse_and_embed(
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
-        check_syscall_instructions(staged, functions, parsed, natives, program, in_libc, level)
+        check_syscall_instructions(staged, functions, parsed, result.natives, program, in_libc, level)
         check_fini_array(fini_array, set(parsed.dtors), program)
-    document = {**policy.to_json(), "constraints": constraints.to_json(), "exec": execs.to_json()}
-    if phases:
-        document["phases"] = _phases_document(set(policy.allowed), phase_sets)
-    if pruning and older:
-        document["fallbacks"] = fallback_report(set(older.policy.allowed), set(policy.allowed), pruning)
+    document = result.document(execs, phase_sets if phases else None)
     notes = []
     if options.sandbox and IO_URING_SETUP in policy.allowed:
         if not options.allow_io_uring:
@@ -259,11 +207,11 @@ def analyse_and_embed(
         )
     if options.sandbox:
         rules = build_rules(options.exec_rules, Path.cwd()) if execs.reachable else []
-        newer_options = _newer_kernels_options(options, policy, older.policy if older else None)
-        enforcement = _enforce(newer, newer_options, program, execs, rules)
+        newer_options = _newer_kernels_options(options, policy, result.older)
+        enforcement = _enforce(result, newer_options, execs, rules, phase_sets)
         older_programs = None
-        if pruning and older:
-            older_enforcement = _enforce(older, options, program, execs, rules)
+        if pruning is not None:
+            older_enforcement = _enforce(result, options, execs, rules, older_phases, older=True)
             older_programs = older_enforcement.programs
             if older_programs != enforcement.programs:
                 described = ("allowed", "instructions", "filter_sha256", "phases", "constraints")

@@ -21,7 +21,6 @@
 from __future__ import annotations
 
 import hashlib
-import json
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -34,7 +33,7 @@ from ..bpf.compile import Action, build_filter
 from ..bpf.insn import Insn, pack
 from ..errors import CcSandboxError
 from ..syscalls import SYSCALL_NUMBERS, name_of
-from .exec_modes import ExecRule, Resolved, resolve
+from .exec_modes import ExecRule, Resolved, read_allowed_numbers, resolve
 from .floor import load_floor
 from .options import PolicyOptions
 
@@ -46,41 +45,7 @@ EPERM = 1
 #: choose one (toolchain/runtime/cc_sandbox_rt.c); it reveals nothing the vDSO and /proc do not.
 CHILD_INSTALLER = (63, 157, 317)  # uname, prctl(PR_SET_NO_NEW_PRIVS), seccomp
 
-__all__ = ["EXEC_SYSCALLS", "Enforcement", "enforce", "read_allowed_numbers"]
-
-
-def read_allowed_numbers(path: Path) -> set[int]:
-    """Syscall numbers a policy (cc-sandbox-policy JSON) or a trace (a "syscalls" list) allows."""
-    try:
-        data = json.loads(path.read_text())
-    except (OSError, json.JSONDecodeError) as err:
-        raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
-    if isinstance(data, dict) and isinstance(data.get("allowed"), list):
-        return {int(entry["nr"]) for entry in data["allowed"]}
-    names: list[object] = []
-    if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
-        names = list(data["syscalls"])
-    elif isinstance(data, dict) and isinstance(data.get("programs"), list):
-        # a cc-sandbox-trace: every traced image, including what ran before its own filter
-        # (an exec'd sandboxed program installs its filter under the inherited one)
-        for program in data["programs"]:
-            if isinstance(program, dict):
-                names += program.get("syscalls", []) + program.get("before_filter", [])
-    else:
-        raise CcSandboxError(
-            f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed', 'programs' or 'syscalls' list)"
-        )
-    numbers = set()
-    for name in names:
-        if isinstance(name, str) and name.startswith("i386:"):
-            continue  # i386 calls are killed by every filter's architecture check; nothing to allow
-        if isinstance(name, int) or (isinstance(name, str) and name.isdigit()):
-            numbers.add(int(name))
-        elif isinstance(name, str) and name in SYSCALL_NUMBERS:
-            numbers.add(SYSCALL_NUMBERS[name])
-        else:
-            raise CcSandboxError(f"--exec-allow {path}: {name!r} is not an x86_64 syscall")
-    return numbers
+__all__ = ["EXEC_SYSCALLS", "Enforcement", "enforce"]
 
 
 class Enforcement:

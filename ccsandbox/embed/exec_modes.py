@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
+from ..syscalls import SYSCALL_NUMBERS
 from .options import PolicyOptions
 
 MODES = ("block", "allow", "floor", "none")
@@ -61,6 +62,7 @@ __all__ = [
     "make_directory",
     "parse_config",
     "parse_rule",
+    "read_allowed_numbers",
     "read_policy",
     "resolve",
     "unused_rules",
@@ -78,6 +80,40 @@ class ExecRule:
         return fnmatch.fnmatchcase(program, self.pattern)
 
 
+def read_allowed_numbers(path: Path) -> set[int]:
+    """Syscall numbers a policy (cc-sandbox-policy JSON) or a trace (a "syscalls" list) allows."""
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as err:
+        raise CcSandboxError(f"--exec-allow {path}: cannot read a policy from it ({err})") from None
+    if isinstance(data, dict) and isinstance(data.get("allowed"), list):
+        return {int(entry["nr"]) for entry in data["allowed"]}
+    names: list[object] = []
+    if isinstance(data, dict) and isinstance(data.get("syscalls"), list):
+        names = list(data["syscalls"])
+    elif isinstance(data, dict) and isinstance(data.get("programs"), list):
+        # a cc-sandbox-trace: every traced image, including what ran before its own filter
+        # (an exec'd sandboxed program installs its filter under the inherited one)
+        for program in data["programs"]:
+            if isinstance(program, dict):
+                names += program.get("syscalls", []) + program.get("before_filter", [])
+    else:
+        raise CcSandboxError(
+            f"--exec-allow {path}: not a cc-sandbox policy or trace (no 'allowed', 'programs' or 'syscalls' list)"
+        )
+    numbers = set()
+    for name in names:
+        if isinstance(name, str) and name.startswith("i386:"):
+            continue  # i386 calls are killed by every filter's architecture check; nothing to allow
+        if isinstance(name, int) or (isinstance(name, str) and name.isdigit()):
+            numbers.add(int(name))
+        elif isinstance(name, str) and name in SYSCALL_NUMBERS:
+            numbers.add(SYSCALL_NUMBERS[name])
+        else:
+            raise CcSandboxError(f"--exec-allow {path}: {name!r} is not an x86_64 syscall")
+    return numbers
+
+
 @dataclass(frozen=True)
 class Resolved:
     mode: str
@@ -86,8 +122,6 @@ class Resolved:
 
 
 def _check_policy(path: Path, where: str) -> str:
-    from .enforce import read_allowed_numbers  # deferred: enforce imports this module
-
     if not path.is_file():
         raise CcSandboxError(f"{where}: allow names {path}, which does not exist")
     try:

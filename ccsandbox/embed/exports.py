@@ -37,7 +37,7 @@ from ..bpf import insn as bpf
 from ..bpf.args import ArgCmp, ArgRule
 from ..bpf.compile import Action, build_filter
 from ..bpf.insn import pack
-from ..errors import CcSandboxError
+from ..errors import ExportError
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .enforce import CHILD_INSTALLER, EPERM, EXEC_SYSCALLS
 
@@ -124,16 +124,11 @@ __all__ = [
     "FORMATS",
     "LAUNCHERS",
     "STARTUP",
-    "ExportError",
     "ExportSubject",
     "export_policy",
     "plan_export",
     "syscall_names",
 ]
-
-
-class ExportError(CcSandboxError):
-    """The format cannot express the policy, or a name given to ``--allow`` is no syscall."""
 
 
 @dataclass(frozen=True)

@@ -21,8 +21,8 @@ from elftools.elf.sections import SymbolTableSection
 from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
 from ..errors import LinkError
 from ..facts.schema import Facts
+from ..section import MAX_TRANSITIONS
 from ..tools import find_llvm_tool
-from .section import MAX_TRANSITIONS
 
 SPEC_ENV = "CC_SANDBOX_PHASES"
 REPORT_ENV = "CC_SANDBOX_PHASES_OUT"

@@ -15,12 +15,10 @@ from pathlib import Path
 
 from .. import __version__
 from ..errors import CcSandboxError
+from ..section import META_SECTION
 from ..tools import find_llvm_tool
 
-#: The metadata section (section.META_SECTION; this module avoids importing pyelftools).
-META_SECTION = ".cc_sandbox.meta"
-
-__all__ = ["META_SECTION", "mark_probe", "probe_metadata"]
+__all__ = ["mark_probe", "probe_metadata"]
 
 
 def probe_metadata(program: str, reason: str) -> dict[str, object]:

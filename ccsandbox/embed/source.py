@@ -12,8 +12,8 @@ from typing import Any
 from ..analysis.constraints import ConstraintSet
 from ..bpf.args import ArgRule
 from ..errors import CcSandboxError
+from ..section import read_embedded
 from ..syscalls import name_of
-from .section import read_embedded
 
 __all__ = ["PolicySource", "read_policy_source"]
 

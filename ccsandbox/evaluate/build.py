@@ -21,16 +21,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .. import __version__
-from ..errors import CcSandboxError
+from ..errors import BuildError, CcSandboxError
 from .subjects import EXAMPLES, REPO, Subject
 
-__all__ = ["BuildError", "Built", "build", "toolchain_key"]
+__all__ = ["Built", "build", "toolchain_key"]
 
 _TOOLCHAIN_CODE = ("driver", "analysis", "embed", "bpf", "facts", "syscalls")
-
-
-class BuildError(CcSandboxError):
-    """A program's build failed; the message names the log."""
 
 
 @dataclass(frozen=True)

@@ -1,5 +1,5 @@
 """The evaluation's steps for one program, each timed, each failure recorded rather than fatal:
-build, static analysis, phasecut (when the command exists), tracing (one phase, and with the
+build, static analysis, phasecut, tracing (one phase, and with the
 transition point), the workload under the embedded kill-mode filter, and the comparisons.
 
 The result is a plain dict (the ``programs`` entries of results.json); every set it reports is
@@ -19,29 +19,18 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..analysis.asm_model import load_asm_model
-from ..analysis.callgraph import IndirectMode
-from ..analysis.fallbacks import DEFAULT_MIN_KERNEL, analyze_for_kernels, fallback_report, parse_min_kernel
-from ..analysis.report import build_policy
 from ..embed.source import read_policy_source
 from ..errors import CcSandboxError
-from ..facts.extract import load_facts
+from ..pipeline import policy_for_target
 from ..syscalls import SYSCALL_NAMES
 from ..trace.compare import compare_sets
 from ..trace.workload import load_workload, run_workload, run_workload_plain
 from .build import build
 from .subjects import Subject
 
-__all__ = ["Progress", "evaluate_program", "phasecut_available"]
+__all__ = ["Progress", "evaluate_program"]
 
 Progress = Callable[[str, str], None]  # (program, step)
-
-
-def phasecut_available() -> bool:
-    """Is the ``phasecut`` command part of this cc-sandbox? (It is merged separately.)"""
-    from ..cli import cli
-
-    return "phasecut" in cli.commands
 
 
 def _write(path: Path, document: dict[str, Any]) -> None:
@@ -108,17 +97,13 @@ def evaluate_program(subject: Subject, out: Path, work: Path, toolchain: str, pr
     if subject.study and not subject.static_transition:  # a known gap, not a failure
         result["missing"].append(f"phases: {subject.point_note}")
     if subject.static_transition:
-        if phasecut_available():
-            cut = steps.run(
-                "phasecut",
-                f"phasecut at {subject.static_transition}",
-                lambda: _phasecut(binary, subject.static_transition or "", here / "phasecut.json", out / "logs"),
-            )
-            if cut is not None:
-                result["artifacts"]["phasecut"] = f"{subject.name}/phasecut.json"
-        else:
-            result["steps"]["phasecut"] = {"unavailable": "the phasecut command is not part of this cc-sandbox"}
-            result["missing"].append("phasecut: the phasecut command is not part of this cc-sandbox (per-phase static)")
+        cut = steps.run(
+            "phasecut",
+            f"phasecut at {subject.static_transition}",
+            lambda: _phasecut(binary, subject.static_transition or "", here / "phasecut.json", out / "logs"),
+        )
+        if cut is not None:
+            result["artifacts"]["phasecut"] = f"{subject.name}/phasecut.json"
     workload = load_workload(subject.workload)
     traced = steps.run(
         "trace",
@@ -162,15 +147,9 @@ def _build(subject: Subject, work: Path, logs: Path, toolchain: str) -> dict[str
 
 def _analyze(binary: Path, output: Path) -> dict[str, Any]:
     started = time.monotonic()
-    natives = load_asm_model()
-    kernels = parse_min_kernel(DEFAULT_MIN_KERNEL)  # as the build's filter for supported kernels
-    _, analysis, everywhere, pruning = analyze_for_kernels(load_facts(binary), natives, IndirectMode.SIGNATURE, kernels)
-    policy = build_policy(analysis, str(binary), "allow-all", time.monotonic() - started)
+    result = policy_for_target(binary)  # as the build's filter for supported kernels
     seconds = time.monotonic() - started
-    document = policy.to_json()
-    if pruning is not None:
-        older = build_policy(everywhere, str(binary), "allow-all")
-        document["fallbacks"] = fallback_report(set(older.allowed), set(policy.allowed), pruning)
+    document = result.document()
     _write(output, document)
     names = {e["name"] for e in document["allowed"]}
     embedded = set(read_policy_source(binary).allowed)

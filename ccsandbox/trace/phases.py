@@ -78,7 +78,8 @@ def resolve_points(binary: Path, specs: list[str]) -> list[PhasePoint]:
 
 def _marker_of(binary: Path, spec: str) -> str:
     """The marker function a cc-sandbox build placed for transition ``spec`` (CALLER:CALLEE)."""
-    from ..embed.section import NotOurBinaryError, read_embedded
+    from ..errors import NotOurBinaryError
+    from ..section import read_embedded
 
     try:
         phases = read_embedded(binary).metadata.get("phases", [])

@@ -27,19 +27,18 @@ import pytest
 from ccsandbox.bpf.compile import Action, build_filter
 from ccsandbox.bpf.insn import MAX_INSNS, RET_ALLOW, RET_KILL_PROCESS, Insn, pack, ret
 from ccsandbox.driver.command import CompileTools, common_flags
-from ccsandbox.embed.section import (
+from ccsandbox.errors import CcSandboxError, NotOurBinaryError
+from ccsandbox.section import (
     FILTER_SECTION,
     MAX_SETS,
     MAX_TRANSITIONS,
     POOL_OFFSET,
-    NotOurBinaryError,
     _section,
     read_embedded,
     write_filter,
     write_filters,
     write_metadata,
 )
-from ccsandbox.errors import CcSandboxError
 from ccsandbox.syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from ccsandbox.sysroot import Sysroot
 from ccsandbox.trace import _ptrace as pt

@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from ccsandbox.embed.options import ENV, PolicyOptions
-from ccsandbox.embed.section import FILTER_SECTION, POOL_OFFSET, _section, read_embedded
+from ccsandbox.section import FILTER_SECTION, POOL_OFFSET, _section, read_embedded
 from ccsandbox.sysroot import Sysroot
 from ccsandbox.trace.tracer import run_trace
 

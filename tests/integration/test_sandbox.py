@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ccsandbox.embed.section import FILTER_SECTION, _section
+from ccsandbox.section import FILTER_SECTION, _section
 
 from .helpers import copy_example, run
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from ccsandbox.embed.section import META_SECTION, _section
+from ccsandbox.section import META_SECTION, _section
 
 from .helpers import EXAMPLES, REPO, copy_example, run
 

@@ -13,12 +13,12 @@ from ccsandbox.bpf.vm import run
 from ccsandbox.embed.exports import (
     LAUNCHERS,
     STARTUP,
-    ExportError,
     ExportSubject,
     export_policy,
     plan_export,
     syscall_names,
 )
+from ccsandbox.errors import ExportError
 from ccsandbox.syscalls import SYSCALL_NUMBERS
 
 HELLO = ("write", "writev", "exit_group", "exit", "restart_syscall")

@@ -33,15 +33,13 @@ import tempfile
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from elftools.common.exceptions import ELFError
-from elftools.elf.elffile import ELFFile
-
-from ..bpf.insn import MAX_INSNS, Insn, pack, unpack
-from ..errors import CcSandboxError
-from ..tools import find_llvm_tool
-from .probe import META_SECTION
+from .bpf.insn import MAX_INSNS, Insn, pack, unpack
+from .errors import CcSandboxError, NotOurBinaryError, ProbeLinkError
+from .tools import find_llvm_tool
 
 FILTER_SECTION = ".cc_sandbox"
+#: The metadata section: what the build decided, for `inspect`, `export` and `compare` (never read at run time).
+META_SECTION = ".cc_sandbox.meta"
 MAGIC = b"CC-SANDBOX-BPF\x00\x00"
 FORMAT_VERSION = 3
 #: Transitions the runtime defines (__cc_sandbox_phase_1..8): CC_SANDBOX_MAX_TRANSITIONS in
@@ -69,7 +67,6 @@ __all__ = [
     "META_SECTION",
     "POOL_OFFSET",
     "EmbeddedPolicy",
-    "ProbeLinkError",
     "kernel_version_word",
     "read_embedded",
     "write_filter",
@@ -78,12 +75,11 @@ __all__ = [
 ]
 
 
-class NotOurBinaryError(CcSandboxError):
-    """The file is not an ELF binary linked by cc-sandbox with a sandbox."""
-
-
 def _section(binary: Path, name: str) -> tuple[int, int] | None:
     """(file offset, size) of section ``name``."""
+    from elftools.common.exceptions import ELFError  # deferred: probe links import this module
+    from elftools.elf.elffile import ELFFile
+
     try:
         with open(binary, "rb") as stream:
             section = ELFFile(stream).get_section_by_name(name)
@@ -187,10 +183,6 @@ def write_metadata(binary: Path, metadata: dict[str, Any]) -> None:
         done = subprocess.run(args, capture_output=True, text=True)
         if done.returncode != 0:
             raise CcSandboxError(f"llvm-objcopy could not add the policy metadata: {done.stderr.strip()}")
-
-
-class ProbeLinkError(NotOurBinaryError):
-    """The binary is a probe link (configure/CMake test program): marked, but carries no filter."""
 
 
 def _probe_metadata(binary: Path) -> dict[str, Any] | None:
