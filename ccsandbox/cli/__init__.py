@@ -20,6 +20,7 @@ from __future__ import annotations
 import os
 import resource
 import signal
+import sys
 import traceback
 
 import click
@@ -114,6 +115,11 @@ def entry(argv: list[str] | None = None) -> int:
     if isinstance(result, int) and result < 0:
         return _die_of(-result)
     return result if isinstance(result, int) else 0
+
+
+def phasecut_main() -> int:
+    """The ``phasecut`` console script: ``cc-sandbox phasecut`` under its own name."""
+    return entry(["phasecut", *sys.argv[1:]])
 
 
 def _die_of(signum: int) -> int:

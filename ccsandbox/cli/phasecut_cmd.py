@@ -7,7 +7,6 @@ result and maps bad input to one error line (through :func:`ccsandbox.cli.entry`
 from __future__ import annotations
 
 import json
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -25,7 +24,7 @@ from .analyze_cmds import min_kernel_option, mode_option, settings, target_argum
 
 FORMAT = "cc-sandbox-phasecut"
 
-__all__ = ["main", "phasecut", "phasecut_json"]
+__all__ = ["phasecut", "phasecut_json"]
 
 
 def phasecut_json(program: str, result: PhaseAnalysis, analysis: float, total: float) -> dict[str, Any]:
@@ -132,13 +131,6 @@ def phasecut(
     doc = phasecut_json(str(target), result, done - loaded, done - started)
     click.echo(json.dumps(doc, indent=2) if as_json else _render(doc))
     return 0
-
-
-def main() -> int:
-    """The ``phasecut`` console script: ``cc-sandbox phasecut`` under its own name."""
-    from . import entry
-
-    return entry(["phasecut", *sys.argv[1:]])
 
 
 COMMANDS = (phasecut,)

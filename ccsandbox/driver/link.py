@@ -21,13 +21,13 @@ from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
 from ..embed.phases import check_kept, check_marker_report, check_specs, marker_environment
 from ..embed.probe import mark_probe
-from ..embed.runtime import runtime_object
 from ..errors import LinkError
 from ..resources import plugin_path
 from ..sysroot import Sysroot, is_libc, libc_names
 from .argv import Invocation
 from .command import is_probe_link, link_command
 from .linkmap import NativeInput, parse_native_inputs
+from .runtime import runtime_object
 from .startup import STARTUP_SYMBOLS, LinkedLayout, check_startup, check_startup_symbols, trace_flags, trace_line
 from .startup_closure import startup_closure
 

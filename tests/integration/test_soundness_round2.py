@@ -10,8 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from ccsandbox.driver.runtime import runtime_object
 from ccsandbox.driver.startup_closure import startup_closure
-from ccsandbox.embed.runtime import runtime_object
 from ccsandbox.sysroot import Sysroot
 from ccsandbox.tools import find_llvm_tool
 

@@ -13,10 +13,10 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from ..driver.command import CompileTools, common_flags
 from ..errors import LinkError
 from ..resources import repo_root
 from ..sysroot import Sysroot
+from .command import CompileTools, common_flags
 
 __all__ = ["runtime_object"]
 
