@@ -26,7 +26,6 @@ from .subjects import EXAMPLES, REPO, Subject
 
 __all__ = ["Built", "build", "toolchain_key"]
 
-_TOOLCHAIN_CODE = ("driver", "analysis", "embed", "bpf", "facts", "syscalls")
 
 
 @dataclass(frozen=True)
@@ -56,8 +55,9 @@ def toolchain_key() -> str:
     except CcSandboxError as err:
         digest.update(str(err).encode())
     package = Path(__file__).resolve().parents[1]
-    code = sorted(p for d in _TOOLCHAIN_CODE for p in (package / d).rglob("*.py"))
-    _hash_files(digest, [*code, REPO / "toolchain/runtime/cc_sandbox_rt.c", REPO / "passes/build/CcSandboxFacts.so"])
+    code = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)  # all of it: what links is ours
+    data = [REPO / "toolchain/runtime/cc_sandbox_rt.c", REPO / "passes/build/CcSandboxFacts.so", REPO / "musl/asm-model.json"]
+    _hash_files(digest, [*code, *data])
     return digest.hexdigest()[:16]
 
 

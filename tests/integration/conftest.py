@@ -11,6 +11,7 @@ import pytest
 from ccsandbox.sysroot import Sysroot
 
 from .builds import ExampleBuilds
+from .real_builds import default_work
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +27,9 @@ def example_builds(
 ) -> ExampleBuilds:
     """Each example built once per session per set of options (see tests/integration/builds.py)."""
     return ExampleBuilds(tmp_path_factory.mktemp("examples"), cc_sandbox, session_env)
+
+
+@pytest.fixture(scope="session")
+def real_work() -> Path:
+    """Where the real programs are built: kept between sessions (see real_builds.py)."""
+    return default_work()

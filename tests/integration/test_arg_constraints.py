@@ -7,7 +7,6 @@ under the filter a real build embeds from the analysis of its own module."""
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import signal
 import subprocess
@@ -166,13 +165,12 @@ def test_analyze_export_and_compare_show_the_constraints(
 def test_redis_server_dies_for_an_injected_call_its_sites_never_make(
     what: str,
     call: tuple[int, tuple[int, ...]],
-    tmp_path_factory: pytest.TempPathFactory,
+    real_work: Path,
     tmp_path: Path,
     tool_env: dict[str, str],
 ) -> None:
     """redis-server (the session's real build) stopped in its event loop's first epoll_pwait."""
-    work = Path(os.environ.get("CC_SANDBOX_REAL_WORK") or tmp_path_factory.getbasetemp() / "real-redis")
-    binary = real.build("redis", work, tool_env)
+    binary = real.build("redis", real_work, tool_env)
     argv = [str(binary), "--port", "0", "--unixsocket", str(tmp_path / "s"), "--save", "", "--daemonize", "no"]
     assert run_with_injection(argv, NR["epoll_pwait"], call) == KILLED, what
     own = (NR["mprotect"], (0, 0, PROT_READ))  # a value its sites pass: it keeps serving

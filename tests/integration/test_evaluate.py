@@ -105,11 +105,12 @@ def test_a_failed_build_gives_a_partial_report(tmp_path: Path, cc_sandbox: str, 
 
 
 @pytest.mark.real_programs
-def test_evaluate_quick_with_sqlite3(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    """--quick: the examples plus sqlite3 (built by its recipe, or reused from CC_SANDBOX_REAL_WORK)."""
-    import os
-
-    work = Path(os.environ.get("CC_SANDBOX_REAL_WORK") or tmp_path / "work")
+def test_evaluate_quick_with_sqlite3(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], real_work: Path
+) -> None:
+    """--quick: the examples plus sqlite3, built by its recipe in a kept tree of its own (evaluate
+    links it again only when the toolchain key changed)."""
+    work = real_work / "evaluate"
     out = tmp_path / "report"
     done = evaluate(cc_sandbox, tool_env, out, work, "--quick")
     assert done.returncode == 0, done.stderr[-3000:]

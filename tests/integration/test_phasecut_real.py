@@ -17,7 +17,7 @@ from ccsandbox.trace.tracer import run_trace
 from ccsandbox.trace.workload import load_workload
 
 from .helpers import EXAMPLES, run
-from .test_real_programs import build, real_work  # noqa: F401  (the fixture)
+from .test_real_programs import build
 
 POINTS = {
     "redis": ["--entry", "aeMain"],
@@ -30,7 +30,7 @@ POINTS = {
 @pytest.mark.parametrize("name", sorted(POINTS))
 def test_phases_at_the_studys_points_narrow_the_whole_program_filter(
     name: str,
-    real_work: Path,  # noqa: F811
+    real_work: Path,
     tool_env: dict[str, str],
     cc_sandbox: str,
 ) -> None:
@@ -60,7 +60,7 @@ def _phase_one(cc_sandbox: str, env: dict[str, str], *args: str) -> set[str]:
 
 @pytest.mark.real_programs
 def test_ls_after_clear_files_does_nothing_outside_phase_one(
-    real_work: Path,  # noqa: F811
+    real_work: Path,
     tool_env: dict[str, str],
     cc_sandbox: str,
     tmp_path: Path,
@@ -77,7 +77,7 @@ def test_ls_after_clear_files_does_nothing_outside_phase_one(
 
 @pytest.mark.real_programs
 def test_redis_serving_does_nothing_outside_phase_one(
-    real_work: Path,  # noqa: F811
+    real_work: Path,
     tool_env: dict[str, str],
     cc_sandbox: str,
     tmp_path: Path,

@@ -2,8 +2,8 @@
 
 Opt-in and long (CC_SANDBOX_DEBUG_BUILDS=1; coreutils' configure alone takes minutes). sqlite3,
 redis and coreutils' ls are built by their recipes with RECIPE_CFLAGS="-O0 -g" (and LUA_DEBUG=yes,
-redis' own switch that builds its Lua at -O0 too), in CC_SANDBOX_REAL_WORK/O0 (or a temporary
-directory), apart from the default builds. Each passes its smoke run under its kill filter, and
+redis' own switch that builds its Lua at -O0 too), in a kept directory of their own
+(real_builds.default_work), apart from the default builds. Each passes its smoke run under its kill filter, and
 its strace workload (workloads.py) stays inside its policy. Then every coreutils program is built
 in the same -O0 tree (examples/real/coreutils), a few run on small inputs under their filters and,
 as root, chroot --userspec drops to nobody (setgroups/setgid/setuid) and runs a program.
@@ -24,7 +24,8 @@ import llvmlite.binding as llvm
 import pytest
 
 from .helpers import EXAMPLES, run
-from .test_real_programs import RECIPES, build_once
+from .real_builds import build_once, default_work
+from .test_real_programs import RECIPES
 from .tracing import run_traced, unsound
 from .workloads import WORKLOADS
 
@@ -37,10 +38,9 @@ DEBUG_FLAGS = {"RECIPE_CFLAGS": "-O0 -g", "LUA_DEBUG": "yes"}
 SIGSYS = 31
 
 
-@pytest.fixture(scope="module")
-def debug_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("CC_SANDBOX_REAL_WORK")
-    return Path(chosen) / "O0" if chosen else tmp_path_factory.mktemp("real-O0")
+@pytest.fixture(scope="session")
+def debug_work() -> Path:
+    return default_work("O0")
 
 
 @pytest.fixture()

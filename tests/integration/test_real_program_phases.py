@@ -17,8 +17,9 @@ from ccsandbox.trace.compare import compare_phases, compare_sets
 from ccsandbox.trace.workload import load_workload, run_workload
 
 from .helpers import EXAMPLES, run
+from .real_builds import relinked_once
 from .relink import relink
-from .test_real_programs import build, real_work  # noqa: F401  (the session builds, and their fixture)
+from .test_real_programs import build
 
 PHASED = {
     # name: (transitions, objects to recompile with them)
@@ -33,16 +34,22 @@ COMPANIONS = ("redis-cli", "redis-benchmark")  # the redis workload runs them fr
 @pytest.mark.parametrize("name", sorted(PHASED))
 def test_real_program_with_phases_passes_its_workload_in_kill_mode(
     name: str,
-    real_work: Path,  # noqa: F811
+    real_work: Path,
     tool_env: dict[str, str],
     cc_sandbox_cc: str,
     tmp_path: Path,
 ) -> None:
     specs, recompile = PHASED[name]
     session = build(name, real_work, tool_env)
-    binary = relink(session, tmp_path / "phased", cc_sandbox_cc, tool_env, PolicyOptions(phases=specs), recompile)
+    binary = relinked_once(
+        name,
+        real_work,
+        lambda dest: relink(session, dest, cc_sandbox_cc, tool_env, PolicyOptions(phases=specs), recompile),
+        f"phases {specs} recompile {recompile}",
+    )
     for companion in COMPANIONS if name == "redis" else ():
-        (binary.parent / companion).symlink_to(session.parent / companion)
+        if not (binary.parent / companion).is_symlink():
+            (binary.parent / companion).symlink_to(session.parent / companion)
     meta = json.loads(run(["cc-sandbox", "inspect", "--json", str(binary)], tool_env).stdout)
     assert meta["problems"] == [] and meta["action"] == "kill" and len(meta["phases"]) == 1 + len(specs)
     assert set(meta["phases"][1]["allowed"]) <= set(meta["phases"][0]["allowed"])

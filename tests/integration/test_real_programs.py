@@ -23,6 +23,7 @@ from ccsandbox.trace.tracer import run_trace
 from ccsandbox.trace.workload import load_workload, run_workload
 
 from .helpers import EXAMPLES, module_functions, run
+from .real_builds import build_once
 from .tracing import unsound
 from .workloads import WORKLOADS
 
@@ -32,25 +33,6 @@ RECIPES = {
     "redis": ("epoll_wait", "aeProcessEvents"),  # aeMain itself is inlined into main by LTO
     "coreutils-ls": ("__stdio_write", "main"),
 }
-
-
-@pytest.fixture(scope="module")
-def real_work(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    chosen = os.environ.get("CC_SANDBOX_REAL_WORK")
-    return Path(chosen) if chosen else tmp_path_factory.mktemp("real")
-
-
-_built: dict[tuple[str, Path], tuple[Path, str]] = {}
-
-
-def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800) -> tuple[Path, str]:
-    """Build a recipe in ``work`` once per test session; returns what it printed last (the
-    binary, or a source directory) and its stderr."""
-    if (name, work) not in _built:
-        done = run([str(EXAMPLES / "real" / name / "build.sh"), str(work)], env, timeout=timeout)
-        assert done.returncode == 0, done.stderr[-3000:]
-        _built[name, work] = (Path(done.stdout.strip().splitlines()[-1]), done.stderr)
-    return _built[name, work]
 
 
 def build(name: str, real_work: Path, env: dict[str, str]) -> Path:

@@ -15,7 +15,8 @@ if [ ! -f "$amalg/shell.c" ]; then
         || die "generating the sqlite3 amalgamation failed; see $amalg/*.log (needs gcc and tclsh)"
 fi
 mkdir -p "$build"
-cp "$amalg/sqlite3.c" "$amalg/shell.c" "$amalg/sqlite3.h" "$amalg/sqlite3ext.h" "$here/Makefile" "$build/"
+# -p: an unchanged source keeps its time, so a second run only links again what must be
+cp -p "$amalg/sqlite3.c" "$amalg/shell.c" "$amalg/sqlite3.h" "$amalg/sqlite3ext.h" "$here/Makefile" "$build/"
 step "building sqlite3 with cc-sandbox"
 $CC_SANDBOX make -s -C "$build" -j"$JOBS" ${RECIPE_CFLAGS:+"CFLAGS=$RECIPE_CFLAGS"} sqlite3 2>"$build/build.log" || { tail -20 "$build/build.log" >&2; die "sqlite3 build failed"; }
 echo "$build/sqlite3"
