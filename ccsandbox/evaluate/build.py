@@ -27,7 +27,6 @@ from .subjects import EXAMPLES, REPO, Subject
 __all__ = ["Built", "build", "toolchain_key"]
 
 
-
 @dataclass(frozen=True)
 class Built:
     binary: Path
@@ -56,7 +55,11 @@ def toolchain_key() -> str:
         digest.update(str(err).encode())
     package = Path(__file__).resolve().parents[1]
     code = sorted(p for p in package.rglob("*.py") if "__pycache__" not in p.parts)  # all of it: what links is ours
-    data = [REPO / "toolchain/runtime/cc_sandbox_rt.c", REPO / "passes/build/CcSandboxFacts.so", REPO / "musl/asm-model.json"]
+    data = [
+        REPO / "toolchain/runtime/cc_sandbox_rt.c",
+        REPO / "passes/build/CcSandboxFacts.so",
+        REPO / "musl/asm-model.json",
+    ]
     _hash_files(digest, [*code, *data])
     return digest.hexdigest()[:16]
 
