@@ -3,7 +3,7 @@
 #
 #   ./setup.sh            install everything; a second run only checks (a few seconds)
 #   ./setup.sh --demo     ... then build examples/echo-server through cc-sandbox and show its module
-#   ./setup.sh --test [PYTEST ARGS]   ... then run the test suite (.venv/bin/pytest)
+#   ./setup.sh --test [PYTEST ARGS]   ... then run the test suite (.venv/bin/pytest -n auto: a worker per core)
 #
 # What it installs:
 #   apt:   clang-19, lld-19, llvm-19(-dev), libclang-rt-19-dev (the pinned LLVM), cmake, make,
@@ -105,7 +105,8 @@ say "ready: $VENV/bin/cc-sandbox ($("$VENV/bin/cc-sandbox" --version))"
 
 case "${1:-}" in
     --demo) demo ;;
-    --test) shift; exec "$VENV/bin/python" -m pytest "$@" ;;
+    # one pytest-xdist worker per core (-n 0 in the arguments runs in one process)
+    --test) shift; exec "$VENV/bin/python" -m pytest -n auto "$@" ;;
     "") ;;
     *) say "unknown option $1 (use --demo or --test)"; exit 2 ;;
 esac
