@@ -8,7 +8,8 @@ from pathlib import Path
 
 from ccsandbox.resources import repo_root
 
-from .helpers import copy_example, run
+from .builds import ExampleBuilds
+from .helpers import run
 
 GOLDEN = repo_root() / "passes" / "test" / "Inputs" / "basic.facts.json"
 
@@ -20,10 +21,9 @@ def _one_line_error(done: subprocess.CompletedProcess[str], needle: str) -> None
 
 
 def test_make_writes_a_policy_and_analyze_reproduces_it(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("echo-server", tmp_path / "echo")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("echo-server", tmp_path / "echo")
     written = json.loads((work / "echo-server.policy.json").read_text())
     done = run([cc_sandbox, "analyze", "--json", str(work / "echo-server")], tool_env)
     assert done.returncode == 0, done.stderr
@@ -36,10 +36,9 @@ def test_make_writes_a_policy_and_analyze_reproduces_it(
 
 
 def test_analyze_of_the_bare_module_equals_the_link_time_result(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("workers", tmp_path / "w")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("workers", tmp_path / "w")
     bare = tmp_path / "bare.bc"
     bare.write_bytes((work / "workers.bc").read_bytes())
     from_bc = json.loads(run([cc_sandbox, "analyze", "--json", str(bare)], tool_env).stdout)
@@ -47,9 +46,10 @@ def test_analyze_of_the_bare_module_equals_the_link_time_result(
     assert from_bc["allowed"] == from_link["allowed"]
 
 
-def test_explain_shows_a_chain_and_suggests_names(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("echo-server", tmp_path / "echo")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_explain_shows_a_chain_and_suggests_names(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("echo-server", tmp_path / "echo")
     done = run([cc_sandbox, "explain", str(work / "echo-server"), "accept4"], tool_env)
     assert done.returncode == 0 and "serve_loop -> accept4" in done.stdout
     _one_line_error(run([cc_sandbox, "explain", str(work / "echo-server"), "acept4"], tool_env), "unknown syscall")

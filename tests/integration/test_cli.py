@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .helpers import copy_example, run
+from .builds import ExampleBuilds
+from .helpers import run
 
 
 def test_help_teaches_the_main_workflow(cc_sandbox: str, tool_env: dict[str, str]) -> None:
@@ -19,9 +20,10 @@ def test_unknown_commands_are_usage_errors(cc_sandbox: str, tool_env: dict[str, 
     assert run([cc_sandbox, "frobnicate"], tool_env).returncode == 2
 
 
-def test_module_summarises_program_and_libc(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("echo-server", tmp_path / "echo")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_module_summarises_program_and_libc(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("echo-server", tmp_path / "echo")
     done = run([cc_sandbox, "module", "--json", str(work / "echo-server")], tool_env)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from .builds import ExampleBuilds
 from .helpers import copy_example, run
 
 ERRNO_ENOSYS = "--policy-action errno --errno ENOSYS"
@@ -99,9 +100,10 @@ def test_probe_links_are_marked_and_counted(
     assert "1 link(s): 0 sandboxed, 0 probe, 1 unsandboxed" in unsandboxed.stderr
 
 
-def test_dash_output_means_stdout(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_dash_output_means_stdout(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("hello", tmp_path / "hello")
     analysed = run([cc_sandbox, "analyze", "-o", "-", "hello"], tool_env, cwd=work)
     assert json.loads(analysed.stdout)["format"] == "cc-sandbox-policy"
     exported = run([cc_sandbox, "export", "--format", "systemd", "-o", "-", "hello"], tool_env, cwd=work)
@@ -120,9 +122,10 @@ def test_an_llvm_directory_that_does_not_exist_is_an_error(
     assert not (work / "hello").exists()
 
 
-def test_exec_allow_takes_a_trace_of_the_child(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    hello = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(hello)], tool_env).returncode == 0
+def test_exec_allow_takes_a_trace_of_the_child(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    hello = example_builds.copy("hello", tmp_path / "hello")
     trace = tmp_path / "hello.trace.json"
     assert run([cc_sandbox, "trace", "-o", str(trace), "--", str(hello / "hello")], tool_env).returncode == 0
     work = copy_example("workers", tmp_path / "w")
@@ -133,10 +136,9 @@ def test_exec_allow_takes_a_trace_of_the_child(tmp_path: Path, cc_sandbox: str, 
 
 
 def test_links_without_the_in_link_pass_still_embed_the_same_filter(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    plain = copy_example("hello", tmp_path / "plain")
-    assert run([cc_sandbox, "make", "-C", str(plain)], tool_env).returncode == 0
+    plain = example_builds.copy("hello", tmp_path / "plain")
     work = copy_example("hello", tmp_path / "hello")
     done = run([cc_sandbox, "make", "-C", str(work)], {**tool_env, "CC_SANDBOX_NO_PLUGIN": "1"})
     assert done.returncode == 0, done.stderr
@@ -146,10 +148,9 @@ def test_links_without_the_in_link_pass_still_embed_the_same_filter(
 
 
 def test_analyze_and_explain_say_what_is_wrong_in_one_line(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello")
     moved = tmp_path / "moved"
     moved.mkdir()
     shutil.copy(work / "hello", moved / "hello")

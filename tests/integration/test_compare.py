@@ -7,13 +7,15 @@ from pathlib import Path
 
 import pytest
 
-from .helpers import copy_example, run
+from .builds import ExampleBuilds
+from .helpers import run
 
 
 @pytest.fixture()
-def hello(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> tuple[Path, Path]:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def hello(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> tuple[Path, Path]:
+    work = example_builds.copy("hello", tmp_path / "hello")
     trace = tmp_path / "hello.trace.json"
     assert run([cc_sandbox, "trace", "-o", str(trace), "--", str(work / "hello")], tool_env).returncode == 0
     return work / "hello", trace
@@ -75,9 +77,10 @@ def test_trace_learns_a_policy_in_the_format_analyze_writes(
     assert exported.returncode == 0 and "writev" in exported.stdout
 
 
-def test_phases_get_their_own_rows(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("hello", tmp_path / "h")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_phases_get_their_own_rows(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("hello", tmp_path / "h")
     trace = tmp_path / "t.json"
     done = run([cc_sandbox, "trace", "--phase-at", "main", "-o", str(trace), "--", str(work / "hello")], tool_env)
     assert done.returncode == 0, done.stderr

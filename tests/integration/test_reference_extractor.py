@@ -15,7 +15,8 @@ import pytest
 from ccsandbox.facts.llvmlite_extract import extract_facts
 from ccsandbox.facts.schema import canonical_facts
 
-from .helpers import INPUTS, copy_example, reference_facts, run
+from .builds import ExampleBuilds
+from .helpers import INPUTS, reference_facts
 
 
 def test_the_shared_fixture_gives_the_golden_facts() -> None:
@@ -25,10 +26,9 @@ def test_the_shared_fixture_gives_the_golden_facts() -> None:
 
 @pytest.mark.parametrize("example", ["hello", "echo-server", "workers"])
 def test_examples_give_the_facts_the_link_wrote(
-    example: str, tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    example: str, tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example(example, tmp_path / example)
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy(example, tmp_path / example)
     facts_file = next(work.glob("*.facts"))
     in_link = json.loads(facts_file.read_text())
     reference = extract_facts(facts_file.with_suffix(".bc"))

@@ -15,6 +15,7 @@ import pytest
 
 from ccsandbox.section import FILTER_SECTION, _section
 
+from .builds import ExampleBuilds
 from .helpers import copy_example, run
 
 PROGRAMS = Path(__file__).parent / "programs"
@@ -30,9 +31,10 @@ def _build_c(source: Path, work: Path, cc_sandbox: str, env: dict[str, str], *op
     return work / source.stem
 
 
-def test_the_filter_is_installed_before_main(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("echo-server", tmp_path / "echo")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_the_filter_is_installed_before_main(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("echo-server", tmp_path / "echo")
     server = subprocess.Popen([str(work / "echo-server"), "0"], stdout=subprocess.PIPE, text=True)
     try:
         assert server.stdout is not None
@@ -49,10 +51,9 @@ def test_the_filter_is_installed_before_main(tmp_path: Path, cc_sandbox: str, to
 
 
 def test_inspect_shows_a_filter_that_matches_its_metadata(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello")
     done = run([cc_sandbox, "inspect", "--json", str(work / "hello")], tool_env)
     assert done.returncode == 0, done.stdout + done.stderr
     meta = json.loads(done.stdout)
@@ -100,10 +101,15 @@ def test_errno_action_fails_the_call_instead(tmp_path: Path, cc_sandbox: str, to
     ],
 )
 def test_negative_controls_die_where_the_denied_syscall_is_made(
-    example: str, deny: str, argv: list[str], tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    example: str,
+    deny: str,
+    argv: list[str],
+    tmp_path: Path,
+    cc_sandbox: str,
+    tool_env: dict[str, str],
+    example_builds: ExampleBuilds,
 ) -> None:
-    work = copy_example(example, tmp_path / example)
-    assert run([cc_sandbox, "make", f"--deny={deny}", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy(example, tmp_path / example, f"--deny={deny}")
     proc = subprocess.Popen([str(work / example), *argv], stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True)
     if example == "echo-server":
         assert proc.stdout is not None
@@ -124,10 +130,9 @@ def test_denying_what_the_program_cannot_do_is_refused(
 
 
 def test_a_binary_whose_filter_was_never_written_refuses_to_run(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello")
     binary = work / "hello"
     place = _section(binary, FILTER_SECTION)
     assert place is not None
@@ -140,10 +145,9 @@ def test_a_binary_whose_filter_was_never_written_refuses_to_run(
 
 
 def test_no_sandbox_embeds_nothing_but_still_writes_the_policy(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello", "--no-sandbox")
     assert run([str(work / "hello")], tool_env).returncode == 0
     assert (work / "hello.policy.json").is_file() and "enforcement" not in json.loads(
         (work / "hello.policy.json").read_text()
@@ -161,10 +165,9 @@ def test_exec_is_blocked_by_default_and_never_kills(tmp_path: Path, cc_sandbox: 
 
 
 def test_exec_allow_extends_the_filter_with_the_child_policy(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    hello = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(hello)], tool_env).returncode == 0
+    hello = example_builds.copy("hello", tmp_path / "hello")
     work = copy_example("workers", tmp_path / "w")
     built = run([cc_sandbox, "make", f"--exec-allow={hello / 'hello.policy.json'}", "-C", str(work)], tool_env)
     assert built.returncode == 0, built.stderr

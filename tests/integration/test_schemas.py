@@ -16,7 +16,8 @@ import pytest
 
 from ccsandbox.section import META_SECTION, _section
 
-from .helpers import EXAMPLES, REPO, copy_example, run
+from .builds import ExampleBuilds
+from .helpers import EXAMPLES, REPO, run
 
 jsonschema = pytest.importorskip("jsonschema")
 SCHEMAS = REPO / "schemas"
@@ -49,10 +50,9 @@ def test_a_schema_rejects_a_document_of_another_format() -> None:
 
 
 def test_everything_a_build_and_the_commands_write_validates(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello")
     hello = work / "hello"
     validate(json.loads((work / "hello.policy.json").read_text()), "policy")
     validate(json.loads((work / "hello.link.json").read_text()), "link")
@@ -80,10 +80,9 @@ def test_everything_a_build_and_the_commands_write_validates(
 
 
 def test_unsandboxed_and_probe_links_write_valid_documents(
-    tmp_path: Path, cc_sandbox: str, cc_sandbox_cc: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, cc_sandbox_cc: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("hello", tmp_path / "hello", "--no-sandbox")
     validate(json.loads((work / "hello.policy.json").read_text()), "policy")
     assert run([cc_sandbox_cc, "-o", "conftest", "hello.c"], tool_env, cwd=work).returncode == 0
     place = _section(work / "conftest", META_SECTION)

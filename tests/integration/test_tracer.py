@@ -11,6 +11,7 @@ import pytest
 
 from ccsandbox.trace.tracer import Stops, run_trace
 
+from .builds import ExampleBuilds
 from .helpers import copy_example, run
 
 pytestmark = pytest.mark.skipif(shutil.which("strace") is None, reason="strace is not installed")
@@ -35,10 +36,9 @@ def test_a_dynamic_glibc_program(tmp_path: Path, stops: Stops) -> None:
 
 @pytest.mark.parametrize("stops", ["seccomp", "syscall"])
 def test_threads_vfork_and_exec_are_followed(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], stops: Stops
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], stops: Stops, example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("workers", tmp_path / "w")
-    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("workers", tmp_path / "w", "--no-sandbox")
     command = [str(work / "workers"), "/bin/true"]
     trace = run_trace(command, stops=stops)
     images = {Path(p.image).name: p for p in trace.programs}
@@ -104,9 +104,10 @@ def test_the_cli_reports_and_keeps_the_exit_status(tmp_path: Path, cc_sandbox: s
     assert '"format": "cc-sandbox-trace"' in out.read_text()
 
 
-def test_the_hello_example(tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]) -> None:
-    work = copy_example("hello", tmp_path / "hello")
-    assert run([cc_sandbox, "make", "-C", str(work)], tool_env).returncode == 0
+def test_the_hello_example(
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
+) -> None:
+    work = example_builds.copy("hello", tmp_path / "hello")
     command = [str(work / "hello")]
     assert traced_names(command, "seccomp") == strace_names(command, tmp_path / "log")
     assert traced_names(command, "syscall") == strace_names(command, tmp_path / "log")

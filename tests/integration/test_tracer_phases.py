@@ -15,7 +15,7 @@ from ccsandbox.errors import CcSandboxError
 from ccsandbox.trace.phases import resolve_points
 from ccsandbox.trace.tracer import Stops, run_trace
 
-from .helpers import copy_example, run
+from .builds import ExampleBuilds
 
 PROGRAMS = Path(__file__).parent / "programs"
 
@@ -53,10 +53,9 @@ def test_an_offset_gives_the_same_split_as_the_symbol(pie: Path) -> None:
 
 
 def test_our_static_echo_server_splits_at_its_serving_loop(
-    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, tool_env: dict[str, str], example_builds: ExampleBuilds
 ) -> None:
-    work = copy_example("echo-server", tmp_path / "echo")
-    assert run([cc_sandbox, "make", "--no-sandbox", "-C", str(work)], tool_env).returncode == 0
+    work = example_builds.copy("echo-server", tmp_path / "echo", "--no-sandbox")
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
