@@ -1,6 +1,6 @@
 """Syscall sites in assembly text: the reference extractor's copy of the pass's ``scanAsm``.
 
-The rules are those of passes/lib/SyscallFacts.cpp (keep the two in step; tests compare their
+The rules are those of passes/lib/AsmScan.cpp (keep the two in step; tests compare their
 facts). The text is read statement by statement, tracking what rax holds: at entry, the operand
 bound to rax by its constraint (inline asm) or nothing known; ``mov $N, %eax|%rax`` and
 ``xor %eax, %eax`` set a constant; ``mov $K, %rax`` (template operand K) sets that operand;

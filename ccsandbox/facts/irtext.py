@@ -1,7 +1,7 @@
 """Reading pieces of textual LLVM IR (pure): calls, TBAA tags, struct layouts, initializers.
 
 Only what the reference extractor needs, for modules printed by LLVM for x86_64 with opaque
-pointers. Every rule mirrors passes/lib/SyscallFacts.cpp.
+pointers. Every rule mirrors the pass (passes/lib/SyscallFacts.cpp, ValueFacts.cpp, AddressFacts.cpp).
 """
 
 from __future__ import annotations

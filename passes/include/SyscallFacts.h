@@ -14,8 +14,10 @@
 
 #include "llvm/ADT/DenseMap.h"
 #include "llvm/ADT/MapVector.h"
+#include "llvm/IR/InlineAsm.h"
 #include "llvm/IR/InstrTypes.h"
 #include "llvm/ADT/STLFunctionalExtras.h"
+#include "llvm/ADT/StringSet.h"
 #include "llvm/IR/Instructions.h"
 #include "llvm/IR/PassManager.h"
 #include "llvm/Support/JSON.h"
@@ -123,6 +125,16 @@ std::string structKeyName(llvm::StructType *ST);
 /// loaded from; phi/select give several (bounded depth).
 void valueFacts(llvm::Value *V, llvm::Function &F, std::set<ValueFact> &Out, unsigned Depth = 0, bool Fields = false);
 
+/// Address facts (AddressFacts.cpp): for every function, the uses that take its address
+/// (AddressTaken, FieldsOnly, Refs, PassedTo) and the globals holding it (GlobalRefs, GlobalFields).
+void collectAddressFacts(llvm::Module &M, ModuleFacts &Facts,
+                         llvm::function_ref<FunctionFacts &(const llvm::Function *)> Of);
+
+/// Field stores (AddressFacts.cpp): what is stored into the fields that the indirect calls already
+/// collected load their callee from, into FunctionFacts::FieldStores.
+void collectFieldStores(llvm::Module &M, ModuleFacts &Facts,
+                        llvm::function_ref<FunctionFacts &(const llvm::Function *)> Of);
+
 /// Number fields (NumberFields.cpp): what is written into the struct fields that syscall
 /// numbers are loaded from ("@ctx+12"), into FunctionFacts::IntFieldStores and
 /// ModuleFacts::GlobalIntFields.
@@ -131,6 +143,16 @@ void collectNumberFieldStores(llvm::Module &M, ModuleFacts &Facts,
 
 /// Records the `syscall_args` fact of an inline-asm syscall site (ArgFacts.cpp).
 void collectSyscallArgs(llvm::CallBase &CB, llvm::Function &F, FunctionFacts &FF);
+
+/// Asm facts (AsmFacts.cpp) of one inline asm call: its syscall sites (FunctionFacts::Syscalls,
+/// and their SyscallArgs), an indirect call when its text makes calls; its operand words go
+/// into AsmTokens.
+void collectInlineAsmFacts(llvm::CallBase &CB, llvm::InlineAsm &IA, llvm::Function &F, FunctionFacts &FF,
+                           llvm::StringSet<> &AsmTokens);
+
+/// Asm facts (AsmFacts.cpp) of file-scope asm, once every inline asm was collected: ModuleAsmRefs
+/// (functions named in AsmTokens or the module asm), its syscall sites, ModuleAsmCallsPointers.
+void collectModuleAsmFacts(llvm::Module &M, ModuleFacts &Facts, llvm::StringSet<> &AsmTokens);
 
 class SyscallFactsAnalysis : public llvm::AnalysisInfoMixin<SyscallFactsAnalysis> {
 public:

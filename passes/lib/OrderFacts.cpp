@@ -9,7 +9,8 @@
 //   DISubprogram names, innermost first) says which source functions LTO folded it out of, so an
 //   entry inlined away (redis' aeMain into main) can still be found.
 //   The site's facts come from the same classifier as the per-function lists (Collector's
-//   collectCall, passed in), so recognition rules live in one place (SyscallFacts.cpp).
+//   collectCall, passed in), so recognition rules live in one place (SyscallFacts.cpp, which
+//   hands inline asm to AsmFacts.cpp).
 //
 //===----------------------------------------------------------------------===//
 #include "SyscallFacts.h"

@@ -1,4 +1,4 @@
-/* Fixture for syscall numbers that travel through memory (lib/SyscallFacts.cpp loadedField and
+/* Fixture for syscall numbers that travel through memory (lib/ValueFacts.cpp loadedField and
  * collectNumberFieldStores, ccsandbox/facts/llvmlite_extract.py): the number is stored into a
  * struct field and loaded at the site, as musl's setuid family does through __synccall. */
 static inline long sys1(long n, long a)
