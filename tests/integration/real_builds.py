@@ -14,6 +14,7 @@ A lock per recipe keeps two sessions (or xdist workers) from building the same t
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import hashlib
 import json
@@ -21,8 +22,9 @@ import os
 import shutil
 import subprocess
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from ccsandbox.evaluate.build import toolchain_key
 
@@ -68,19 +70,35 @@ def link_key() -> str:
 
 def default_work(kind: str = "real") -> Path:
     """CC_SANDBOX_REAL_WORK (or KIND under it, for other kinds), else the kept directory for the
-    current compile key; older kept directories of the same kind are removed."""
+    current compile key; kept directories of the same kind unused for a day are removed."""
     chosen = os.environ.get("CC_SANDBOX_REAL_WORK")
     if chosen:
         return Path(chosen) if kind == "real" else Path(chosen) / kind
     work = CACHE / f"{kind}-{_compile_key()}"
-    for old in CACHE.glob(f"{kind}-*"):
-        if old != work and old.is_dir():
+    for old in CACHE.glob(f"{kind}-*"):  # a day unused: not another session's, still building
+        if old != work and old.is_dir() and time.time() - old.stat().st_mtime > 86400:
             shutil.rmtree(old, ignore_errors=True)
     work.mkdir(parents=True, exist_ok=True)
+    os.utime(work)
     return work
 
 
 _built: dict[tuple[str, Path], tuple[Path, str]] = {}
+
+
+@contextlib.contextmanager
+def _kept(directory: Path) -> Iterator[tuple[dict[str, Any], Callable[[dict[str, Any]], None]]]:
+    """Hold ``directory``'s lock; yields its record (empty when none or unreadable) and a function
+    that writes a new one."""
+    directory.mkdir(parents=True, exist_ok=True)
+    record_path = directory / ".cc-sandbox-tests.json"
+    with open(directory / ".cc-sandbox-tests.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            record = json.loads(record_path.read_text())
+        except (OSError, json.JSONDecodeError):
+            record = {}
+        yield record, lambda new: record_path.write_text(json.dumps(new, indent=1) + "\n")
 
 
 def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800) -> tuple[Path, str]:
@@ -90,15 +108,8 @@ def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800
     if (name, work) in _built:
         return _built[name, work]
     tree = work / name  # the recipe's WORKDIR: one per recipe, so a relink touches only its programs
-    tree.mkdir(parents=True, exist_ok=True)
-    record_path = tree / ".cc-sandbox-tests.json"
-    with open(tree / ".cc-sandbox-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _kept(tree) as (record, write):
         key = link_key()
-        try:
-            record = json.loads(record_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            record = {}
         last = Path(record.get("last", "/nonexistent"))
         if record.get("link") != key or not last.exists():
             for program in record.get("programs", []):
@@ -106,42 +117,24 @@ def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800
             started = time.time()
             done = run([str(REAL / name / "build.sh"), str(tree)], env, timeout=timeout)
             assert done.returncode == 0, done.stderr[-3000:]
-            linked = {
-                str(m)[: -len(".link.json")] for m in tree.rglob("*.link.json") if m.stat().st_mtime >= started - 1
-            }
+            manifests = [m for m in tree.rglob("*.link.json") if m.stat().st_mtime >= started - 1]
             last = Path(done.stdout.strip().splitlines()[-1])
-            record = {
-                "link": key,
-                "last": str(last),
-                "stderr": done.stderr,
-                "programs": sorted(linked | set(record.get("programs", []))),
-            }
-            record_path.write_text(json.dumps(record, indent=1) + "\n")
+            programs = {str(m)[: -len(".link.json")] for m in manifests} | set(record.get("programs", []))
+            record = {"link": key, "last": str(last), "stderr": done.stderr, "programs": sorted(programs)}
+            write(record)
         _built[name, work] = (last, str(record["stderr"]))
     return _built[name, work]
 
 
-def relinked_once(
-    name: str,
-    work: Path,
-    relink: Callable[[Path], Path],
-    variant: str,
-) -> Path:
+def relinked_once(name: str, work: Path, relink: Callable[[Path], Path], variant: str) -> Path:
     """``relink(dest)`` of a session build (another link of the same objects, e.g. with
     phase transitions) into a kept directory for ``variant``, done again only when
     :func:`link_key` changed since the kept one was made."""
     dest = work / name / "relinked" / hashlib.sha256(variant.encode()).hexdigest()[:12]
-    record_path = dest / ".cc-sandbox-tests.json"
-    dest.mkdir(parents=True, exist_ok=True)
-    with open(dest / ".cc-sandbox-tests.lock", "w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
+    with _kept(dest) as (record, write):
         key = link_key()
-        try:
-            record = json.loads(record_path.read_text())
-        except (OSError, json.JSONDecodeError):
-            record = {}
         made = Path(record.get("binary", "/nonexistent"))
         if record.get("link") != key or record.get("variant") != variant or not made.is_file():
             made = relink(dest)
-            record_path.write_text(json.dumps({"link": key, "variant": variant, "binary": str(made)}) + "\n")
+            write({"link": key, "variant": variant, "binary": str(made)})
     return made
