@@ -10,11 +10,11 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
-from .artifacts import BITCODE_MAGICS, sidecar_paths
-from .errors import ModuleError, NotOurBinaryError, ProbeLinkError
+from .artifacts import find_module
+from .errors import ModuleError
 from .sysroot import is_libc, libc_names
 
-__all__ = ["ModuleSummary", "find_module", "read_module_summary"]
+__all__ = ["ModuleSummary", "read_module_summary"]
 
 
 @dataclass(frozen=True)
@@ -31,47 +31,6 @@ class ModuleSummary:
 
     def to_json(self) -> str:
         return json.dumps(asdict(self), indent=2)
-
-
-def _carried_metadata(binary: Path) -> str | None:
-    """What a binary's cc-sandbox metadata says it is (None for a binary cc-sandbox did not mark)."""
-    from .section import read_embedded  # deferred: pyelftools
-
-    try:
-        meta = read_embedded(binary).metadata
-    except ProbeLinkError as err:
-        raise ModuleError(str(err)) from None
-    except NotOurBinaryError:
-        return None
-    return f"sandboxed, {len(meta.get('allowed', []))} syscalls allowed by its embedded filter"
-
-
-def find_module(path: Path) -> Path:
-    """``path`` itself if it is bitcode, else the ``.bc`` that cc-sandbox wrote beside it."""
-    if not path.exists():
-        raise ModuleError(f"{path}: no such file")
-    if path.is_dir():
-        raise ModuleError(f"{path} is a directory; give a binary built by cc-sandbox, its .bc module, or a .facts file")
-    with open(path, "rb") as stream:
-        magic = stream.read(4)
-    if magic in BITCODE_MAGICS:
-        return path
-    if magic == b"\x7fELF":
-        module = sidecar_paths(path)["module"]
-        if module.is_file():
-            return module
-        built_by_us = _carried_metadata(path)
-        if built_by_us is not None:
-            raise ModuleError(
-                f"{path} was built by cc-sandbox ({built_by_us}), but its module {module.name} is not beside it: "
-                f"copy {module.name} (and {path.name}.facts) next to it to analyse it; `cc-sandbox inspect {path}` "
-                "reads the embedded policy without it"
-            )
-        raise ModuleError(
-            f"{path} was not linked by cc-sandbox (no {module.name} beside it); "
-            "rebuild it with `cc-sandbox make` or `cc-sandbox cc`"
-        )
-    raise ModuleError(f"{path} is neither LLVM bitcode nor an ELF binary")
 
 
 def _native_inputs(module: Path) -> list[str]:

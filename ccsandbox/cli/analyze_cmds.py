@@ -20,8 +20,8 @@ from ..analysis.fallbacks import (
 from ..analysis.phases import Transition, explain_phase
 from ..analysis.policy import Policy
 from ..analysis.report import explain_chain, explain_fields
+from ..artifacts import find_module
 from ..errors import CcSandboxError
-from ..module import find_module
 from ..pipeline import PolicyResult, Settings, policy_for_target
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
 from .output import is_stdout, write_document

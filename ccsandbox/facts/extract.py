@@ -15,8 +15,8 @@ import sys
 import tempfile
 from pathlib import Path
 
+from ..artifacts import find_module
 from ..errors import FactsVersionError, ModuleError
-from ..module import find_module
 from ..resources import plugin_path
 from ..tools import find_llvm_tool
 from .schema import Facts, parse_facts, read_facts
