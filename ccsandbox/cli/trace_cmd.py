@@ -12,8 +12,9 @@ from typing import Any
 import click
 
 from ..trace.learn import learn_policy
+from ..trace.recording import Stops, Trace
 from ..trace.summary import render_summary
-from ..trace.tracer import OnInterrupt, Stops, Trace, run_trace
+from ..trace.tracer import OnInterrupt, run_trace
 from ..trace.workload import load_workload, run_workload
 
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import ctypes
 import os
 
+from ..bpf.insn import RET_K, RET_TRACE
 from ..errors import CcSandboxError
 
 PTRACE_TRACEME, PTRACE_CONT, PTRACE_KILL, PTRACE_SYSCALL, PTRACE_DETACH = 0, 7, 8, 24, 17
@@ -128,8 +129,6 @@ def set_regs(pid: int, regs: Regs) -> None:
 # --- the one-stop mode's filter (installed in the forked child, before exec) -------------------
 
 PR_SET_SECCOMP, SECCOMP_MODE_FILTER = 22, 2
-SECCOMP_RET_TRACE = 0x7FF00000
-BPF_RET_K = 0x06  # BPF_RET | BPF_K
 
 
 class _SockFilter(ctypes.Structure):
@@ -150,7 +149,7 @@ class TraceFilter:
     """
 
     def __init__(self) -> None:
-        self._insn = (_SockFilter * 1)(_SockFilter(BPF_RET_K, 0, 0, SECCOMP_RET_TRACE))
+        self._insn = (_SockFilter * 1)(_SockFilter(RET_K, 0, 0, RET_TRACE))
         self._prog = _SockFprog(1, ctypes.cast(self._insn, ctypes.POINTER(_SockFilter)))
         self._prctl = _libc.prctl
         self._prctl.restype = ctypes.c_int

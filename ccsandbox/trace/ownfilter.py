@@ -21,7 +21,7 @@ from ..bpf.insn import Insn
 __all__ = ["kills_only", "read_filter"]
 
 _KILLS = frozenset({bpf.RET_KILL_PROCESS, bpf.RET_KILL_THREAD})
-_PASSES = frozenset({bpf.RET_ALLOW, bpf.RET_LOG, 0x7FF00000})  # allow, log, trace
+_PASSES = frozenset({bpf.RET_ALLOW, bpf.RET_LOG, bpf.RET_TRACE})
 ACTION_FULL = 0xFFFF0000
 
 

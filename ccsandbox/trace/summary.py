@@ -7,7 +7,7 @@ time, which under ptrace mostly measures the tracer).
 
 from __future__ import annotations
 
-from .tracer import ProgramRecord
+from .recording import ProgramRecord
 
 __all__ = ["render_summary"]
 

@@ -30,7 +30,8 @@ from pathlib import Path
 from typing import Any
 
 from ..errors import CcSandboxError
-from .tracer import Stops, Trace, run_trace
+from .recording import Stops, Trace
+from .tracer import run_trace
 
 __all__ = ["load_workload", "merge_traces", "run_workload", "run_workload_plain"]
 

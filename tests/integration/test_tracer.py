@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from ccsandbox.trace.tracer import Stops, run_trace
+from ccsandbox.trace.recording import Stops
+from ccsandbox.trace.tracer import run_trace
 
 from .builds import ExampleBuilds
 from .helpers import copy_example, run

@@ -13,7 +13,8 @@ import pytest
 
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.trace.phases import resolve_points
-from ccsandbox.trace.tracer import Stops, run_trace
+from ccsandbox.trace.recording import Stops
+from ccsandbox.trace.tracer import run_trace
 
 from .builds import ExampleBuilds
 
