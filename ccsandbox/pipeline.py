@@ -34,9 +34,10 @@ from .analysis.fallbacks import (
     fallback_report,
     parse_min_kernel,
 )
-from .analysis.phases import PhaseAnalysis, Transition, analyze_phases
+from .analysis.phases import PhaseAnalysis, analyze_phases
 from .analysis.policy import Policy
 from .analysis.report import build_policy
+from .analysis.transitions import Transition
 from .facts.extract import load_facts
 from .facts.schema import Facts
 from .syscalls import SYSCALL_NAMES

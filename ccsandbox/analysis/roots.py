@@ -29,7 +29,7 @@ HANDLER_SHAPES = (("int",), ("int", "ptr", "ptr"))
 #: same functions is still found through the program's roots.
 INSTALLER = "cc_sandbox_install"
 
-__all__ = ["INSTALLER", "base_roots", "is_installer", "signal_handler_roots"]
+__all__ = ["INSTALLER", "PHASE_MARKER_NAME", "base_roots", "is_installer", "is_phase_marker", "signal_handler_roots"]
 
 
 def is_installer(name: str) -> bool:
@@ -37,6 +37,9 @@ def is_installer(name: str) -> bool:
     return name == INSTALLER or name.startswith(INSTALLER + ".")
 
 
+#: The runtime's phase markers (toolchain/runtime): ``__cc_sandbox_phase_N`` installs the filter
+#: of phase N at its first entry and does nothing afterwards, so phase N begins when it returns.
+PHASE_MARKER_NAME = "__cc_sandbox_phase_{}"
 PHASE_MARKER = re.compile(r"__cc_sandbox_phase_[0-9]+")
 
 

@@ -23,8 +23,10 @@ from ..sysroot import is_libc
 from .analyze import Analysis
 from .asm_model import NativeFunction
 from .callgraph import is_dispatch
-from .phases import PhaseReach, Transition, _Program, _sites_after, phase_reach
+from .phase_program import PhaseProgram, sites_after
+from .phase_reach import PhaseReach, phase_reach
 from .policy import allowed_syscalls
+from .transitions import Transition
 
 MAX_CANDIDATES = 48
 
@@ -54,7 +56,7 @@ class Suggestion:
         }
 
 
-def candidates(program: _Program, libc: set[str] | None = None, root: str = "main") -> list[Transition]:
+def candidates(program: PhaseProgram, libc: set[str] | None = None, root: str = "main") -> list[Transition]:
     """Transitions that run once on the main path, in program order (see the module docstring).
     With ``libc`` (its symbol names), calls into libc are not candidates: the work is the
     program's."""
@@ -83,7 +85,7 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
                 blocks_done.add(block)
                 for name in inlined_from.get(block, ()):
                     add(Transition(entry=name))  # code inlined straight into main
-        if site.kind != "c" or site.inlined or index in _sites_after(fn, [index]):
+        if site.kind != "c" or site.inlined or index in sites_after(fn, [index]):
             continue  # a call through a pointer, from inlined code, or inside a loop
         callee = fn.calls[site.refs[0]].callee
         if not ours(callee):
@@ -96,7 +98,7 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
         inner = facts.functions[name]
         for index, site in enumerate(inner.sites):
             callee = inner.calls[site.refs[0]].callee if site.kind == "c" else ""
-            if callee and ours(callee) and not site.inlined and index not in _sites_after(inner, [index]):
+            if callee and ours(callee) and not site.inlined and index not in sites_after(inner, [index]):
                 add(Transition(caller=name, callee=callee))
     if len(found) > MAX_CANDIDATES:  # spread evenly over the main path
         step = len(found) / MAX_CANDIDATES
@@ -104,7 +106,7 @@ def candidates(program: _Program, libc: set[str] | None = None, root: str = "mai
     return found
 
 
-def _loops_ahead(program: _Program, reach: PhaseReach, libc: set[str] | None) -> int:
+def _loops_ahead(program: PhaseProgram, reach: PhaseReach, libc: set[str] | None) -> int:
     """How much work the loops of the program's own code that can still run after the
     transition do: the program's functions (not libc's) reachable from the calls inside those loops (in the entry
     function, or in the rest of the program's functions on the stack). Serving, reading
@@ -122,7 +124,7 @@ def _loops_ahead(program: _Program, reach: PhaseReach, libc: set[str] | None) ->
             continue
         for index in range(len(fn.sites)) if indexes is None else indexes:
             site = fn.sites[index]
-            if site.kind == "s" or index not in _sites_after(fn, [index]):
+            if site.kind == "s" or index not in sites_after(fn, [index]):
                 continue
             seeds.add(fn.calls[site.refs[0]].callee if site.kind == "c" else program.dispatch_of(host, index))
     return sum(1 for n in program.descendants(seeds) if not is_dispatch(n) and (libc is None or not is_libc(n, libc)))
@@ -132,7 +134,7 @@ def suggest_transitions(
     facts: Facts, natives: dict[str, NativeFunction], whole: Analysis, count: int = 5, libc: set[str] | None = None
 ) -> list[Suggestion]:
     """The ``count`` best single transitions by score (see the module docstring)."""
-    program = _Program(facts, natives, whole)
+    program = PhaseProgram(facts, natives, whole)
     whole_allowed = set(allowed_syscalls(whole.syscalls))
     evaluated: list[tuple[Transition, frozenset[int], int]] = []
     for t in candidates(program, libc):

@@ -17,9 +17,10 @@ from ..analysis.fallbacks import (
     fallback_report,
     kernel_text,
 )
-from ..analysis.phases import Transition, explain_phase
+from ..analysis.phase_explain import explain_phase
 from ..analysis.policy import Policy
 from ..analysis.report import explain_chain, explain_fields
+from ..analysis.transitions import Transition
 from ..artifacts import find_module
 from ..errors import CcSandboxError
 from ..pipeline import PolicyResult, Settings, policy_for_target

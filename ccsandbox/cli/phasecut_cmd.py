@@ -14,8 +14,9 @@ from typing import Any
 import click
 
 from .. import __version__
-from ..analysis.phases import PhaseAnalysis, Transition
+from ..analysis.phases import PhaseAnalysis
 from ..analysis.suggest import Suggestion, suggest_transitions
+from ..analysis.transitions import Transition
 from ..facts.extract import load_facts
 from ..pipeline import compute_policy
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of

@@ -18,7 +18,9 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from ..analysis.phases import PhaseAnalysis, Transition, analyze_phases
+from ..analysis.phases import PhaseAnalysis, analyze_phases
+from ..analysis.roots import PHASE_MARKER_NAME
+from ..analysis.transitions import Transition
 from ..errors import LinkError
 from ..facts.schema import Facts
 from ..section import MAX_TRANSITIONS
@@ -26,10 +28,8 @@ from ..tools import find_llvm_tool
 
 SPEC_ENV = "CC_SANDBOX_PHASES"
 REPORT_ENV = "CC_SANDBOX_PHASES_OUT"
-MARKER = "__cc_sandbox_phase_{}"
 
 __all__ = [
-    "MARKER",
     "PhaseAnalysis",
     "analyze_phases",
     "check_kept",
@@ -70,7 +70,7 @@ def marker_environment(specs: Sequence[str], report: Path) -> dict[str, str]:
 
 def marker_transitions(count: int) -> list[Transition]:
     """The transitions as the analysis sees them once the markers are in: marker entries."""
-    return [Transition(entry=MARKER.format(k)) for k in range(1, count + 1)]
+    return [Transition(entry=PHASE_MARKER_NAME.format(k)) for k in range(1, count + 1)]
 
 
 def _close(name: str, known: Iterable[str]) -> str:
@@ -159,7 +159,7 @@ def check_kept(binary: Path, specs: Sequence[str]) -> None:
                 f"{option_of(spec)}: LTO removed {spec!r} from {binary.name} (nothing calls it), "
                 "so its phase would never begin"
             )
-        if MARKER.format(k) not in symbols:
+        if PHASE_MARKER_NAME.format(k) not in symbols:
             raise LinkError(
                 f"{option_of(spec)}: LTO removed the transition from {binary.name} (the code containing it "
                 "is never reached), so its phase would never begin"
@@ -172,7 +172,7 @@ def check_not_in_handlers(facts: Facts, roots: Mapping[str, str], specs: Sequenc
     begin its phase at any moment, from any thread, even inside the install of another phase."""
     handlers = {name for name, why in roots.items() if "signal handler" in why}
     for k, spec in enumerate(specs, start=1):
-        marker = MARKER.format(k)
+        marker = PHASE_MARKER_NAME.format(k)
         placed = sorted(n for n in handlers if any(c.callee == marker for c in facts.functions[n].calls))
         if placed:
             raise LinkError(

@@ -20,6 +20,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
+from ..analysis.roots import PHASE_MARKER_NAME
 from ..errors import CcSandboxError
 
 __all__ = ["PhasePoint", "resolve_points"]
@@ -87,7 +88,7 @@ def _marker_of(binary: Path, spec: str) -> str:
         phases = []
     for phase in phases:
         if phase.get("transition") == spec:
-            return f"__cc_sandbox_phase_{phase['index']}"
+            return PHASE_MARKER_NAME.format(phase["index"])
     raise CcSandboxError(
         f"--phase-at {spec}: {binary.name} has no such transition (a call site can be traced in a binary "
         "built with the same --phase-at; otherwise give the callee's name or an offset)"

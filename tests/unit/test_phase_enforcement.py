@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from ccsandbox.analysis.policy import Policy
+from ccsandbox.analysis.transitions import Transition
 from ccsandbox.bpf import insn as bpf
 from ccsandbox.bpf.vm import run
 from ccsandbox.embed.enforce import enforce
 from ccsandbox.embed.options import PolicyOptions
-from ccsandbox.embed.phases import Transition, check_specs, marker_transitions, option_of
+from ccsandbox.embed.phases import check_specs, marker_transitions, option_of
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.trace.compare import compare_phases
 

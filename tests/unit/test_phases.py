@@ -13,8 +13,9 @@ from typing import Any
 import pytest
 
 from ccsandbox.analysis.asm_model import load_asm_model
-from ccsandbox.analysis.phases import Transition, analyze_phases
+from ccsandbox.analysis.phases import analyze_phases
 from ccsandbox.analysis.suggest import suggest_transitions
+from ccsandbox.analysis.transitions import Transition
 from ccsandbox.errors import PhaseError
 from ccsandbox.facts.schema import parse_facts
 
