@@ -12,14 +12,13 @@ import json
 import re
 from collections.abc import Callable
 
-from .irtext import PHI_INCOMING, split_top_level, unescape
+from .irtext import INT, PHI_INCOMING, split_top_level, unescape
 
 __all__ = ["MAX_ATOMS", "asm_constraints", "syscall_args_entries"]
 
 MAX_ATOMS = 16
 _REGISTERS = {"{di}": 0, "{si}": 1, "{dx}": 2, "{r10}": 3, "{r8}": 4, "{r9}": 5, "{ax}": -2}
 _CONSTRAINTS = re.compile(r'\basm [^"]*"(?:[^"\\]|\\.)*", "((?:[^"\\]|\\.)*)"\(')
-_INT = re.compile(r"-?\d+")
 Atom = int | str
 
 
@@ -61,7 +60,7 @@ def atoms(
     sets pairwise), or None when it may be anything else."""
     value = strip(value)
     out: set[Atom] = set()
-    if _INT.fullmatch(value):
+    if INT.fullmatch(value):
         if not -(2**63) <= int(value) < 2**63:
             return None  # wider than 64 bits (as the pass: unknown)
         out.add(int(value))

@@ -29,7 +29,7 @@ from collections.abc import Callable
 import networkx as nx
 
 from .irorder import LABEL_USE, Block, label_name
-from .irtext import PHI_INCOMING
+from .irtext import INT, PHI_INCOMING
 
 __all__ = ["ENOSYS", "enosys_blocks"]
 
@@ -69,7 +69,7 @@ class _Reader:
 
     def compared(self, value: str, constant: str, bits: int) -> set[int] | None:
         """The sites whose -ENOSYS result ``value == constant`` means, or None."""
-        if bits < 8 or not re.fullmatch(r"-?\d+", constant):
+        if bits < 8 or not INT.fullmatch(constant):
             return None
         wrapped = int(constant) % (1 << bits)
         value = self.strip(value)

@@ -18,6 +18,7 @@ from typing import Any
 
 from .irtext import (
     DEF,
+    INT,
     Layout,
     MetadataTable,
     _leading_type,
@@ -35,7 +36,6 @@ ValueFacts = Callable[[str, dict[str, str], str, set[Any]], None]
 LocalFacts = Callable[[dict[str, str], str, set[Any]], None]
 _GEP = re.compile(r"^getelementptr (?:(?:inbounds|nuw|nusw|inrange\(\S+\)) )*")
 _CONST_GEP = re.compile(r"^getelementptr (?:(?:inbounds|nuw|nusw|inrange\(\S+\)) )*\((.*)\)$")
-_INT = re.compile(r"-?\d+")
 _FILL = ("memset", "llvm.memset")
 #: linkages whose initializer another definition may replace (no definitive initializer)
 _INTERPOSABLE = re.compile(
@@ -74,7 +74,7 @@ def constant_bytes(type_: str, text: str, offset: int, nbytes: int, layout: Layo
     text = text.strip()
     if text in ("zeroinitializer", "null") or re.fullmatch(r"0\.0+e\+00", text):
         return 0
-    if re.fullmatch(r"i\d+", type_) and _INT.fullmatch(text):
+    if re.fullmatch(r"i\d+", type_) and INT.fullmatch(text):
         size = store_size(type_, layout)
         if offset + nbytes > size or int(type_[1:]) > 64:
             return None
@@ -122,7 +122,7 @@ def int_member_at(type_: str, offset: int, nbytes: int, layout: Layout) -> bool:
 
 def gep_offset(layout: Layout, type_: str, indices: list[str]) -> int | None:
     """The byte offset of a getelementptr over ``type_`` with constant ``indices``, or None."""
-    if not indices or not all(_INT.fullmatch(i) for i in indices):
+    if not indices or not all(INT.fullmatch(i) for i in indices):
         return None
     total = int(indices[0]) * layout.size_align(type_)[0]
     for index in map(int, indices[1:]):
@@ -273,12 +273,12 @@ class NumberStores:
             if at is None:
                 out.add((field, "?pointer"))
                 continue
-            if _INT.fullmatch(length) and (at + int(length) <= offset or offset + nbytes <= at):
+            if INT.fullmatch(length) and (at + int(length) <= offset or offset + nbytes <= at):
                 continue
-            copied = self._copied(args[1].split()[-1], offset - at, nbytes) if copy and _INT.fullmatch(length) else None
+            copied = self._copied(args[1].split()[-1], offset - at, nbytes) if copy and INT.fullmatch(length) else None
             if copied is not None and at <= offset <= at + int(length) - nbytes:
                 out.add((field, copied))  # from a constant: clang initialises a local struct so
-            elif fill and _INT.fullmatch(byte) and _INT.fullmatch(length) and at <= offset <= at + int(length) - nbytes:
+            elif fill and INT.fullmatch(byte) and INT.fullmatch(length) and at <= offset <= at + int(length) - nbytes:
                 value = sum((int(byte) & 0xFF) << (8 * k) for k in range(nbytes))
                 out.add((field, _sext(value, nbytes)))
             else:

@@ -9,10 +9,11 @@ lines, ``invoke``, ``callbr``, ``indirectbr``): no other instruction has label o
 from __future__ import annotations
 
 import re
+from collections import defaultdict
 
 from .irtext import unescape
 
-__all__ = ["LABEL_USE", "Block", "DebugLocations", "label_name", "split_blocks", "successors"]
+__all__ = ["LABEL_USE", "Block", "DebugLocations", "inlined_starts", "label_name", "split_blocks", "successors"]
 
 _LABEL_DEF = re.compile(r'^("(?:[^"\\]|\\.)*"|[-\w.$]+):(\s*;.*)?$')
 LABEL_USE = re.compile(r'\blabel %("(?:[^"\\]|\\.)*"|[-\w.$]+)')
@@ -57,6 +58,23 @@ def successors(blocks: list[Block]) -> list[list[int]]:
     """Each block's successor block numbers, sorted and without repeats."""
     number = {b.label: i for i, b in enumerate(blocks) if b.label is not None}
     return [sorted({number[t] for t in b.targets if t in number}) for b in blocks]
+
+
+def inlined_starts(
+    block_inlined: dict[int, dict[tuple[str, ...], int]], succ: list[list[int]]
+) -> dict[int, dict[tuple[str, ...], int]]:
+    """Keep a chain only where its code can start: in the entry block, or in a block with a
+    predecessor that has none of it (as passes/lib/OrderFacts.cpp)."""
+    preds: dict[int, set[int]] = defaultdict(set)
+    for block, targets in enumerate(succ):
+        for target in targets:
+            preds[target].add(block)
+    starts: dict[int, dict[tuple[str, ...], int]] = {}
+    for block, chains in block_inlined.items():
+        for chain, first in chains.items():
+            if block == 0 or any(chain not in block_inlined.get(p, {}) for p in preds[block]):
+                starts.setdefault(block, {})[chain] = first
+    return starts
 
 
 class DebugLocations:

@@ -16,6 +16,7 @@ from ..llvm_syntax import matching, split_top_level
 
 __all__ = [
     "GLOBAL_REF",
+    "INT",
     "PHI_INCOMING",
     "Call",
     "Layout",
@@ -29,6 +30,8 @@ __all__ = [
 ]
 
 #: One ``[ value, %block ]`` pair of a ``phi``: the value.
+#: An integer constant as IR prints it.
+INT = re.compile(r"-?\d+")
 #: An instruction that defines an SSA value: ``  %name = rest`` (group 1 the name, 2 the rest).
 DEF = re.compile(r"^\s+(%[-\w.$\"]+) = (.*)$")
 PHI_INCOMING = re.compile(r"\[\s*(.+?),\s*%[-\w.$\"]+\s*\]")
@@ -370,7 +373,7 @@ def constant_int_fields(definition: str, layout: Layout, wanted: set[str]) -> di
             inner = init[2:-2] if init.startswith("<{") else init[1:-1]
             for offset, element in zip(offsets, split_top_level(inner), strict=False):
                 element_type, value = _leading_type(element)
-                number = int(value) if re.fullmatch(r"-?\d+", value) else {"true": -1, "false": 0}.get(value)
+                number = int(value) if INT.fullmatch(value) else {"true": -1, "false": 0}.get(value)
                 if re.fullmatch(r"i\d+", element_type) and number is not None:
                     if key and f"{key}+{offset}" in wanted:
                         found[f"{key}+{offset}"].add(number)

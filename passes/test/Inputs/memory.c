@@ -1,5 +1,5 @@
-/* Fixture for syscall numbers that travel through memory (lib/ValueFacts.cpp loadedField and
- * collectNumberFieldStores, ccsandbox/facts/llvmlite_extract.py): the number is stored into a
+/* Fixture for syscall numbers that travel through memory (lib/ValueFacts.cpp, NumberFields.cpp;
+ * ccsandbox/facts/irvalues.py, irmemory.py): the number is stored into a
  * struct field and loaded at the site, as musl's setuid family does through __synccall. */
 static inline long sys1(long n, long a)
 {
