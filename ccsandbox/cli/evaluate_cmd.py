@@ -126,7 +126,8 @@ def evaluate(programs: str | None, quick: bool, out: Path, work: Path | None) ->
             ],
         },
     }
-    from ..evaluate.report import build_document, render_html, render_markdown  # matplotlib: slow to import
+    from ..evaluate.document import render_html, render_markdown
+    from ..evaluate.report import build_document  # matplotlib: slow to import
 
     document, figures = build_document(results)
     (out / "figures").mkdir(exist_ok=True)

@@ -1,5 +1,7 @@
-"""The evaluation report (pure): results in, a document of blocks out, rendered as Markdown and as
-one self-contained HTML file (figures inline as SVG).
+"""The evaluation report (pure): results in, a document of blocks out, which :mod:`.document`
+renders as Markdown and as one self-contained HTML file (figures inline as SVG). The tables' rows
+come from :mod:`.tables`, the figures from :mod:`.report_figures`; this module puts them in order
+with the text around them.
 
 The study's numbers are always marked as quoted, with their program versions and table size
 (373); ours are out of 383. Allowed counts compare across the tables; blocked counts do not.
@@ -7,237 +9,14 @@ The study's numbers are always marked as quoted, with their program versions and
 
 from __future__ import annotations
 
-import html
-from dataclasses import dataclass, field
 from typing import Any
 
-from ..figures import Bar, grouped_bars, horizontal_bars
 from . import study
+from .document import Document, Figure, Table
+from .report_figures import program_figures, time_figure
+from .tables import ours_rows, quoted_rows, timing_rows
 
-__all__ = ["Document", "build_document", "render_html", "render_markdown"]
-
-
-@dataclass
-class Table:
-    header: list[str]
-    rows: list[list[str]]
-    classes: list[str] = field(default_factory=list)  # per row: "", "quoted", "bad"
-
-
-@dataclass
-class Figure:
-    name: str  # file name under figures/
-    title: str
-    svg: str
-
-
-Block = tuple[str, Any]  # ("h1"|"h2"|"h3"|"p"|"bad"|"table"|"figure", payload)
-Document = list[Block]
-
-
-def _fmt_seconds(value: float | None) -> str:
-    if value is None:
-        return "—"
-    return f"{value * 1000:.0f} ms" if value < 1 else f"{value:.2f} s"
-
-
-def _step_seconds(program: dict[str, Any], step: str) -> float | None:
-    value = program.get("steps", {}).get(step, {}).get("seconds")
-    return None if value is None or "error" in program["steps"][step] else float(value)
-
-
-def _ours_rows(program: dict[str, Any], size: int) -> list[tuple[list[str], str]]:
-    rows: list[tuple[list[str], str]] = []
-    version = program["version"]
-    if "static" in program:
-        s = program["static"]
-        rows.append(
-            (
-                [
-                    "cc-sandbox static (whole program)",
-                    "ours",
-                    version,
-                    str(size),
-                    str(s["allowed_count"]),
-                    str(s["blocked_count"]),
-                    _fmt_seconds(_step_seconds(program, "analysis")),
-                ],
-                "",
-            )
-        )
-    if "traced" in program:
-        t = program["traced"]
-        rows.append(
-            (
-                [
-                    "cc-sandbox tracer, one phase",
-                    "ours",
-                    version,
-                    str(size),
-                    str(t["allowed_count"]),
-                    str(t["blocked_count"]),
-                    _fmt_seconds(_step_seconds(program, "trace")),
-                ],
-                "",
-            )
-        )
-    phases = program.get("phases", {})
-    if "static" in phases:
-        counts = " / ".join(str(p["allowed_count"]) for p in phases["static"])
-        blocked = " / ".join(str(p["blocked_count"]) for p in phases["static"])
-        rows.append(
-            (
-                [
-                    "cc-sandbox phasecut (ph0 / ph1)",
-                    "ours",
-                    version,
-                    str(size),
-                    counts,
-                    blocked,
-                    _fmt_seconds(_step_seconds(program, "phasecut")),
-                ],
-                "",
-            )
-        )
-    if "traced" in phases:
-        counts = " / ".join(str(p["allowed_count"]) for p in phases["traced"])
-        blocked = " / ".join(str(p["blocked_count"]) for p in phases["traced"])
-        rows.append(
-            (
-                [
-                    "cc-sandbox tracer, phases (ph0 / ph1)",
-                    "ours",
-                    version,
-                    str(size),
-                    counts,
-                    blocked,
-                    _fmt_seconds(_step_seconds(program, "trace_phases")),
-                ],
-                "",
-            )
-        )
-    return rows
-
-
-def _quoted_rows(key: str) -> list[tuple[list[str], str]]:
-    rows = []
-    for row in study.ROWS:
-        version = study.PROGRAMS[key]
-        if row.phases is not None:
-            pair = row.phases.get(key)
-            if pair is None:
-                rows.append(
-                    (
-                        [
-                            row.tool + " (ph0 / ph1)",
-                            f"quoted, table {row.table}",
-                            version,
-                            "373",
-                            "—",
-                            "not run",
-                            _fmt_seconds(row.seconds.get(key)),
-                        ],
-                        "quoted",
-                    )
-                )
-                continue
-            allowed = " / ".join(str(study.TABLE_SIZE - b) for b in pair)
-            blocked = " / ".join(str(b) for b in pair)
-            rows.append(
-                (
-                    [
-                        row.tool + " (ph0 / ph1)",
-                        f"quoted, table {row.table}",
-                        version,
-                        "373",
-                        allowed,
-                        blocked,
-                        _fmt_seconds(row.seconds.get(key)),
-                    ],
-                    "quoted",
-                )
-            )
-            continue
-        allowed_count = row.allowed(key)
-        rows.append(
-            (
-                [
-                    row.tool,
-                    f"quoted, table {row.table}",
-                    version,
-                    "373",
-                    "—" if allowed_count is None else str(allowed_count),
-                    "—" if row.blocked.get(key) is None else str(row.blocked[key]),
-                    _fmt_seconds(row.seconds.get(key)),
-                ],
-                "quoted",
-            )
-        )
-    return rows
-
-
-def _figures(program: dict[str, Any], size: int) -> list[Figure]:
-    key = program.get("study")
-    name = program["name"]
-    figures = []
-    bars = []
-    if "static" in program:
-        bars.append(Bar("cc-sandbox static", program["static"]["blocked_count"]))
-    if "traced" in program:
-        bars.append(Bar("cc-sandbox tracer", program["traced"]["blocked_count"]))
-    if key:
-        bars += [Bar(r.tool, r.blocked.get(key), quoted=True) for r in study.ROWS if r.phases is None]
-    if bars:
-        title = f"{name}: blocked syscalls per tool (ours of {size}; quoted of 373)"
-        figures.append(Figure(f"blocked-{name}.svg", title, horizontal_bars(title, bars, "blocked syscalls")))
-    times = []
-    for label, step in (
-        ("cc-sandbox analysis", "analysis"),
-        ("cc-sandbox phasecut", "phasecut"),
-        ("cc-sandbox tracer", "trace"),
-    ):
-        seconds = _step_seconds(program, step)
-        if seconds is not None:
-            times.append(Bar(label, round(max(seconds, 0.001), 3)))
-    if key:
-        times += [Bar(r.tool, r.seconds.get(key), quoted=True) for r in study.ROWS if r.seconds.get(key)]
-    if times:
-        title = f"{name}: analysis time per tool (log scale)"
-        figures.append(Figure(f"time-{name}.svg", title, horizontal_bars(title, times, "seconds", log=True, unit=" s")))
-    phases = program.get("phases", {})
-    if phases.get("static") or phases.get("traced"):
-        series: list[tuple[str, list[float | None], bool]] = []
-        if phases.get("static"):
-            series.append(("cc-sandbox phasecut", [p["blocked_count"] for p in phases["static"]], False))
-        if phases.get("traced"):
-            series.append(("cc-sandbox tracer", [p["blocked_count"] for p in phases["traced"]], False))
-        for row in study.ROWS:
-            if key and row.phases is not None and row.phases.get(key):
-                pair = row.phases[key]
-                assert pair is not None
-                series.append((row.tool, list(pair), True))
-        title = f"{name}: blocked per phase (ours of {size}; quoted of 373)"
-        figures.append(
-            Figure(f"phases-{name}.svg", title, grouped_bars(title, ["phase 0", "phase 1"], series, "blocked"))
-        )
-    return figures
-
-
-def _time_figure(programs: list[dict[str, Any]]) -> Figure | None:
-    """Time per phase-aware step, ours and the study's (its figure 4: tracer vs temporal spec.)."""
-    names = [p["name"] for p in programs if p.get("study")]
-    if not names:
-        return None
-    by_name = {p["name"]: p for p in programs}
-    series: list[tuple[str, list[float | None], bool]] = [
-        ("cc-sandbox tracer, phases", [_step_seconds(by_name[n], "trace_phases") for n in names], False),
-        ("cc-sandbox phasecut", [_step_seconds(by_name[n], "phasecut") for n in names], False),
-    ]
-    for row in study.ROWS:
-        if row.phases is not None:
-            series.append((row.tool, [row.seconds.get(by_name[n]["study"]) for n in names], True))
-    title = "time of the two-phase step per tool (seconds, log scale)"
-    return Figure("time-phases.svg", title, grouped_bars(title, names, series, "seconds", log=True))
+__all__ = ["build_document"]
 
 
 def build_document(results: dict[str, Any]) -> tuple[Document, list[Figure]]:
@@ -273,16 +52,16 @@ def build_document(results: dict[str, Any]) -> tuple[Document, list[Figure]]:
             "p",
             f"The study's numbers are quoted, never measured here. Its setup: {study.SETUP}. Its programs: "
             + ", ".join(study.PROGRAMS.values())
-            + ". Blocked counts are out of each table (373 vs 383); "
+            + f". Blocked counts are out of each table ({study.TABLE_SIZE} vs 383); "
             "allowed counts compare across tables.",
         )
     )
     doc.append(("h2", "Allowed and blocked per tool"))
     for program in results["programs"]:
         doc.append(("h3", f"{program['name']} ({program['version']})"))
-        rows = _ours_rows(program, size)
+        rows = ours_rows(program, size)
         if program.get("study"):
-            rows += _quoted_rows(program["study"])
+            rows += quoted_rows(program["study"])
             doc.append(
                 (
                     "p",
@@ -346,53 +125,14 @@ def build_document(results: dict[str, Any]) -> tuple[Document, list[Figure]]:
             classes.append("bad" if f["kills"] else "")
     doc.append(("table", Table(["program", "runs", "kills (must be 0)", "killed runs"], plain, classes)))
     doc.append(("h2", "Times per step, beside the study's for the same step"))
-    timing_rows: list[list[str]] = []
+    steps: list[list[str]] = []
     for program in results["programs"]:
-        key = program.get("study")
-        build = program.get("steps", {}).get("build", {})
-        cached = " (cached)" if build.get("cached") else ""
-
-        def quoted(tool: str, key: str | None = key) -> str:
-            row = next((r for r in study.ROWS if r.tool == tool), None)
-            return _fmt_seconds(row.seconds.get(key)) if row and key else "—"
-
-        timing_rows += [
-            [
-                program["name"],
-                "build through cc-sandbox" + cached,
-                _fmt_seconds(_step_seconds(program, "build")),
-                f"Chestnut Sourcealyzer build -j16: {quoted('Chestnut Sourcealyzer (static build)')}",
-            ],
-            [
-                program["name"],
-                "static analysis",
-                _fmt_seconds(_step_seconds(program, "analysis")),
-                f"sysfilter {quoted('sysfilter')}, Confine {quoted('Confine')}",
-            ],
-            [
-                program["name"],
-                "phasecut (two phases)",
-                _fmt_seconds(_step_seconds(program, "phasecut")),
-                f"temporal specialization {quoted('temporal specialization')}",
-            ],
-            [
-                program["name"],
-                "trace the workload, one phase",
-                _fmt_seconds(_step_seconds(program, "trace")),
-                f"study's tracer {quoted(study.TRACER_ONE_PHASE)}",
-            ],
-            [
-                program["name"],
-                "trace the workload, two phases",
-                _fmt_seconds(_step_seconds(program, "trace_phases")),
-                f"study's tracer {quoted(study.TRACER_TWO_PHASES)}",
-            ],
-        ]
-    doc.append(("table", Table(["program", "step", "ours", "the study's (quoted)"], timing_rows)))
+        steps += timing_rows(program)
+    doc.append(("table", Table(["program", "step", "ours", "the study's (quoted)"], steps)))
     doc.append(("h2", "Figures"))
     for program in results["programs"]:
-        figures += _figures(program, size)
-    timing = _time_figure(results["programs"])
+        figures += program_figures(program, size)
+    timing = time_figure(results["programs"])
     if timing is not None:
         figures.append(timing)
     doc += [("figure", f) for f in figures]
@@ -417,61 +157,3 @@ DIFFERENCES = [
     "Transition points: LTO inlines clear_files (ls) and aeMain (redis) into main, so for redis both sides use the "
     "first entry of aeProcessEvents, and ls is not split at all (no function or call site is left to cut at).",
 ]
-
-
-def render_markdown(doc: Document) -> str:
-    out: list[str] = []
-    for kind, payload in doc:
-        if kind in ("h1", "h2", "h3"):
-            out += ["#" * int(kind[1]) + " " + payload, ""]
-        elif kind == "p":
-            out += [payload, ""]
-        elif kind == "bad":
-            out += [f"**{payload}**", ""]
-        elif kind == "table":
-            table: Table = payload
-            out.append("| " + " | ".join(table.header) + " |")
-            out.append("|" + "---|" * len(table.header))
-            for row, cls in zip(table.rows, table.classes or [""] * len(table.rows), strict=True):
-                cells = [f"*{c}*" if cls == "quoted" and c not in ("", "—") else c for c in row]
-                cells = [f"**{c}**" if cls == "bad" else c for c in cells]
-                out.append("| " + " | ".join(cells) + " |")
-            out.append("")
-        elif kind == "figure":
-            figure: Figure = payload
-            out += [f"![{figure.title}](figures/{figure.name})", ""]
-    return "\n".join(out)
-
-
-_STYLE = """body{font-family:sans-serif;max-width:1100px;margin:2em auto;line-height:1.4}
-table{border-collapse:collapse;margin:0.5em 0 1em}td,th{border:1px solid #ccc;padding:3px 8px;text-align:left}
-tr.quoted td{color:#666;font-style:italic;background:#f6f6f6}tr.bad td,p.bad{color:#c00;font-weight:bold}
-figure{margin:1em 0}svg{max-width:100%;height:auto}"""
-
-
-def render_html(doc: Document) -> str:
-    out = [
-        "<!DOCTYPE html>",
-        '<html lang="en"><head><meta charset="utf-8">',
-        "<title>cc-sandbox evaluation</title>",
-        f"<style>{_STYLE}</style></head><body>",
-    ]
-    for kind, payload in doc:
-        if kind in ("h1", "h2", "h3"):
-            out.append(f"<{kind}>{html.escape(payload)}</{kind}>")
-        elif kind == "p":
-            out.append(f"<p>{html.escape(payload)}</p>")
-        elif kind == "bad":
-            out.append(f'<p class="bad">{html.escape(payload)}</p>')
-        elif kind == "table":
-            table: Table = payload
-            out.append("<table><tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in table.header) + "</tr>")
-            for row, cls in zip(table.rows, table.classes or [""] * len(table.rows), strict=True):
-                attr = f' class="{cls}"' if cls else ""
-                out.append(f"<tr{attr}>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>")
-            out.append("</table>")
-        elif kind == "figure":
-            figure: Figure = payload
-            out.append(f"<figure>{figure.svg}<figcaption>{html.escape(figure.title)}</figcaption></figure>")
-    out.append("</body></html>")
-    return "\n".join(out) + "\n"
