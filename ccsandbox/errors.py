@@ -7,6 +7,8 @@ says what to do next.
 
 from __future__ import annotations
 
+import os
+
 
 class CcSandboxError(Exception):
     """An expected operational failure: bad input, a missing tool, a failed build step."""
@@ -69,3 +71,32 @@ class ExportError(CcSandboxError):
 
 class BuildError(CcSandboxError):
     """A program's build failed (``evaluate``); the message names the log."""
+
+
+class CommandNotFound(CcSandboxError):
+    """The command to trace does not exist (the shell's and strace's 127)."""
+
+    exit_code = 127
+
+
+class CommandNotExecutable(CcSandboxError):
+    """The command exists but cannot be executed (the shell's and strace's 126)."""
+
+    exit_code = 126
+
+
+class TraceError(CcSandboxError):
+    """A ptrace request failed."""
+
+    def __init__(self, message: str, err: int, pid: int) -> None:
+        super().__init__(f"{message} (pid {pid}): {os.strerror(err)}")
+        self.errno, self.pid = err, pid
+
+
+class WorkloadError(CcSandboxError):
+    """A workload file with errors."""
+
+
+class TracerInterrupted(Exception):
+    """Raised by the tracer's signal handler, only while it blocks in waitpid: control flow
+    that ends the wait, never shown to the user."""

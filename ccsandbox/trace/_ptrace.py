@@ -10,10 +10,9 @@ makes one of each per traced syscall.
 from __future__ import annotations
 
 import ctypes
-import os
 
 from ..bpf.insn import RET_K, RET_TRACE
-from ..errors import CcSandboxError
+from ..errors import TraceError
 
 PTRACE_TRACEME, PTRACE_CONT, PTRACE_KILL, PTRACE_SYSCALL, PTRACE_DETACH = 0, 7, 8, 24, 17
 PTRACE_SETOPTIONS, PTRACE_GETEVENTMSG, PTRACE_GET_SYSCALL_INFO = 0x4200, 0x4201, 0x420E
@@ -30,14 +29,6 @@ _ptrace.restype = ctypes.c_long
 _ptrace.argtypes = [ctypes.c_long, ctypes.c_long, ctypes.c_ulong, ctypes.c_ulong]
 _syscall = _libc.syscall
 _syscall.restype = ctypes.c_long
-
-
-class TraceError(CcSandboxError):
-    """A ptrace request failed."""
-
-    def __init__(self, message: str, err: int, pid: int) -> None:
-        super().__init__(f"{message} (pid {pid}): {os.strerror(err)}")
-        self.errno, self.pid = err, pid
 
 
 class SyscallInfo(ctypes.Structure):

@@ -25,6 +25,7 @@ from types import FrameType
 
 from ..bpf.insn import AUDIT_ARCH_X86_64
 from ..bpf.insn import X32_SYSCALL_BIT as X32_BIT
+from ..errors import TraceError, TracerInterrupted
 from . import _ptrace as pt
 from ._ptrace import PR_SET_SECCOMP, SECCOMP_MODE_FILTER
 from .ownfilter import kills_only, read_filter
@@ -36,11 +37,7 @@ SECCOMP_SET_MODE_FILTER = 1
 SECCOMP_STOP = 0x7F | signal.SIGTRAP << 8 | pt.EVENT_SECCOMP << 16  # the wait status of a RET_TRACE stop
 GROUP_STOP_SIGNALS = frozenset({signal.SIGSTOP, signal.SIGTSTP, signal.SIGTTIN, signal.SIGTTOU})
 
-__all__ = ["Interrupted", "Session"]
-
-
-class Interrupted(Exception):
-    """Raised by the signal handler, only while the tracer blocks in waitpid."""
+__all__ = ["Session"]
 
 
 class Session:
@@ -137,7 +134,7 @@ class Session:
         full = not self.one_stop or self.tgid_of.get(pid) in self.full
         err = pt.resume(pt.PTRACE_SYSCALL if full else pt.PTRACE_CONT, pid, sig)
         if err and err != ESRCH:
-            raise pt.TraceError("resuming", err, pid)
+            raise TraceError("resuming", err, pid)
         self.started.add(pid)
 
     def on_stop(self, pid: int, status: int) -> None:
@@ -261,7 +258,7 @@ class Session:
             self.in_wait = True
             try:
                 waited, status = waitpid(-1, pt.WALL)
-            except (ChildProcessError, Interrupted):
+            except (ChildProcessError, TracerInterrupted):
                 break
             finally:
                 self.in_wait = False
@@ -273,7 +270,7 @@ class Session:
                 # PTRACE_SYSCALL at once, or the next call's only stop would be skipped as "full"
                 err = resume(pt.PTRACE_SYSCALL if tgid_of.get(waited) in full else pt.PTRACE_CONT, waited, 0)
                 if err and err != ESRCH:
-                    raise pt.TraceError("resuming", err, waited)
+                    raise TraceError("resuming", err, waited)
                 continue
             if os.WIFEXITED(status) or os.WIFSIGNALED(status):
                 self.on_exit(waited, status)
@@ -284,7 +281,7 @@ class Session:
     def on_signal(self, signum: int, frame: FrameType | None) -> None:
         self.interrupted = signum
         if self.in_wait:
-            raise Interrupted
+            raise TracerInterrupted
 
     def kill_all(self) -> None:
         """End every tracee and collect their ends (tasks might be stopped or running)."""

@@ -34,7 +34,7 @@ from errno import ESRCH
 from pathlib import Path
 from typing import Literal
 
-from ..errors import CcSandboxError
+from ..errors import CcSandboxError, CommandNotExecutable, CommandNotFound, TraceError
 from . import _ptrace as pt
 from .phases import resolve_points
 from .recording import Stops, Trace
@@ -45,24 +45,10 @@ FOLLOW = pt.O_TRACESYSGOOD | pt.O_TRACEFORK | pt.O_TRACEVFORK | pt.O_TRACECLONE 
 OnInterrupt = Literal["kill", "detach"]
 
 __all__ = [
-    "CommandNotExecutable",
-    "CommandNotFound",
     "OnInterrupt",
     "one_stop_available",
     "run_trace",
 ]
-
-
-class CommandNotFound(CcSandboxError):
-    """The command to trace does not exist (the shell's and strace's 127)."""
-
-    exit_code = 127
-
-
-class CommandNotExecutable(CcSandboxError):
-    """The command exists but cannot be executed (the shell's and strace's 126)."""
-
-    exit_code = 126
 
 
 def one_stop_available() -> bool:
@@ -143,7 +129,7 @@ def _seize(pid: int) -> list[int]:
             for tid in fresh:
                 try:
                     pt.ptrace(pt.PTRACE_SEIZE, tid, 0, FOLLOW)
-                except pt.TraceError as err:
+                except TraceError as err:
                     if err.errno == ESRCH and tid != pid:
                         continue  # the thread ended meanwhile
                     hint = " (is it already traced, or is ptrace restricted by yama?)" if err.errno == 1 else ""

@@ -29,15 +29,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from ..errors import CcSandboxError
+from ..errors import WorkloadError
 from .recording import Stops, Trace
 from .tracer import run_trace
 
 __all__ = ["load_workload", "merge_traces", "run_workload", "run_workload_plain"]
-
-
-class WorkloadError(CcSandboxError):
-    """A workload file with errors."""
 
 
 def load_workload(path: Path) -> dict[str, Any]:

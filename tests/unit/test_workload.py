@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from ccsandbox.errors import WorkloadError
 from ccsandbox.resources import repo_root
-from ccsandbox.trace.workload import WorkloadError, load_workload
+from ccsandbox.trace.workload import load_workload
 
 
 def test_the_bundled_workloads_load() -> None:
