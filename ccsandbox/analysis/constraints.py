@@ -258,7 +258,7 @@ def derive_constraints(sites: Iterable[SiteArgs], allowed: Iterable[int]) -> Con
     sites. A syscall allowed without any site (always-allowed, implied, added by hand) gets no
     constraint: nothing shows which values it needs."""
     by_nr: dict[int, list[SiteArgs]] = {}
-    for site in sites:
+    for site in sorted(sites, key=lambda s: s.site):  # by name: the site a reason names is the same every run
         by_nr.setdefault(site.nr, []).append(site)
     specs_by_nr: dict[int, list[ArgSpec]] = {}
     for spec in SPECS:
