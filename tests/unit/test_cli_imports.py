@@ -31,7 +31,11 @@ def _imports(*argv: str) -> tuple[int, list[str]]:
     return int(code), list(heavy)
 
 
-@pytest.mark.parametrize("argv", [["--version"], ["--help"], *([name, "--help"] for name in sorted(COMMANDS))])
+#: every command's --help but cc's: `cc-sandbox cc --help` execs clang, whose help it is
+HELPS = [["--version"], ["--help"], *([name, "--help"] for name in sorted(COMMANDS) if name != "cc")]
+
+
+@pytest.mark.parametrize("argv", HELPS, ids=" ".join)
 def test_help_and_version_import_no_analysis_library(argv: list[str]) -> None:
     code, heavy = _imports(*argv)
     assert code == 0 and heavy == [], f"{' '.join(argv)} imported {sorted({m.split('.')[0] for m in heavy})}"
