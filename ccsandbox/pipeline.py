@@ -24,39 +24,22 @@ from typing import Any
 from .analysis.analyze import Analysis
 from .analysis.argfacts import analysis_constraints
 from .analysis.asm_model import NativeFunction, load_asm_model
-from .analysis.callgraph import IndirectMode
 from .analysis.constraints import ConstraintSet
 from .analysis.exec_facts import ExecFacts, module_exec_facts
-from .analysis.fallbacks import (
-    DEFAULT_MIN_KERNEL,
-    FallbackPruning,
-    analyze_for_kernels,
-    fallback_report,
-    parse_min_kernel,
-)
+from .analysis.fallbacks import FallbackPruning, analyze_for_kernels, fallback_report
 from .analysis.phases import PhaseAnalysis, analyze_phases
 from .analysis.policy import Policy
 from .analysis.report import build_policy
+from .analysis.settings import Settings, parse_min_kernel
 from .analysis.transitions import Transition
 from .facts.extract import load_facts
 from .facts.schema import Facts
 from .syscalls import SYSCALL_NAMES
 
-__all__ = ["PhaseSets", "PolicyResult", "Settings", "compute_policy", "phases_document", "policy_for_target"]
+__all__ = ["PhaseSets", "PolicyResult", "compute_policy", "phases_document", "policy_for_target"]
 
 #: (transition as the user wrote it, the phase's allowed numbers), for phases 1..N.
 PhaseSets = list[tuple[str, frozenset[int]]]
-
-
-@dataclass(frozen=True)
-class Settings:
-    """What the user chose: how indirect calls resolve, the oldest kernel whose filter drops
-    musl's ENOSYS fallbacks (``"none"``: keep them), and what an unknown syscall number does
-    (``allow-all`` widens the policy, ``refuse`` raises AnalysisError)."""
-
-    mode: IndirectMode = IndirectMode.SIGNATURE
-    min_kernel: str = DEFAULT_MIN_KERNEL
-    unresolved: str = "allow-all"
 
 
 @dataclass(frozen=True)
@@ -145,7 +128,7 @@ def phases_document(allowed: set[int], phases: PhaseSets) -> list[dict[str, Any]
 
 
 def compute_policy(
-    facts: Facts, program: str, settings: Settings = Settings(), started: float | None = None
+    facts: Facts, program: str, settings: Settings | None = None, started: float | None = None
 ) -> PolicyResult:
     """The policy of ``facts`` under ``settings``. ``started`` (a ``time.monotonic()`` reading,
     default now) is where the policy's measured seconds begin: a caller that loaded the facts
@@ -159,6 +142,7 @@ def compute_policy(
         for a malformed ``settings.min_kernel``.
     """
     started = time.monotonic() if started is None else started
+    settings = settings or Settings()
     natives = load_asm_model()
     pruned, analysis, everywhere, pruning = analyze_for_kernels(
         facts, natives, settings.mode, parse_min_kernel(settings.min_kernel)
@@ -168,7 +152,7 @@ def compute_policy(
     return PolicyResult(program, facts, pruned, natives, analysis, everywhere, pruning, policy, older, settings)
 
 
-def policy_for_target(target: Path, settings: Settings = Settings(), program: str | None = None) -> PolicyResult:
+def policy_for_target(target: Path, settings: Settings | None = None, program: str | None = None) -> PolicyResult:
     """:func:`compute_policy` of TARGET (a binary built by cc-sandbox, its .bc, or .facts)."""
     started = time.monotonic()
     return compute_policy(load_facts(target), program or str(target), settings, started)

@@ -9,8 +9,9 @@ import networkx as nx
 from ..errors import AnalysisError
 from ..facts.schema import Facts
 from .asm_model import NativeFunction
-from .callgraph import CallGraph, IndirectMode, build_call_graph, is_dispatch
+from .callgraph import CallGraph, build_call_graph, is_dispatch
 from .roots import base_roots, signal_handler_roots
+from .settings import IndirectMode
 from .syscalls import SyscallSet, resolve_syscalls
 
 RT_SIGACTION = 13

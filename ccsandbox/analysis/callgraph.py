@@ -22,21 +22,16 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from enum import StrEnum
 
 import networkx as nx
 
 from ..facts.schema import Facts, IndirectSite
 from .asm_model import NativeFunction
 from .roots import is_installer, is_phase_marker
+from .settings import IndirectMode
 from .signature import compatible
 
-__all__ = ["CallGraph", "IndirectMode", "build_call_graph", "is_dispatch"]
-
-
-class IndirectMode(StrEnum):
-    SIGNATURE = "signature"
-    FIELDS = "fields"
+__all__ = ["CallGraph", "build_call_graph", "is_dispatch"]
 
 
 @dataclass(frozen=True)

@@ -20,34 +20,23 @@ reach a filesystem (utimensat: a FUSE server may answer ENOSYS).
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass, replace
 from typing import Any
 
-from ..errors import CcSandboxError
 from ..facts.schema import Facts, FunctionFacts
 from ..syscalls import SYSCALL_NAMES
 from .analyze import Analysis, analyze
 from .asm_model import NativeFunction
-from .callgraph import IndirectMode
+from .settings import IndirectMode, KernelVersion, kernel_text
 
 __all__ = [
-    "DEFAULT_MIN_KERNEL",
     "ENOSYS_MEANS_MISSING",
     "FallbackPruning",
     "RemovedSite",
     "analyze_for_kernels",
     "fallback_report",
-    "kernel_text",
-    "parse_min_kernel",
     "prune_fallbacks",
 ]
-
-KernelVersion = tuple[int, int]
-
-#: The oldest kernel a supported Debian release ships: bookworm's 6.1 (bullseye's LTS, with
-#: 5.10, ended in August 2026). Older kernels still run the binaries, with the unpruned filter.
-DEFAULT_MIN_KERNEL = "6.1"
 
 #: Syscalls whose -ENOSYS answer can only mean "this kernel predates it", with the x86_64 kernel
 #: version that added it. None of them reaches a filesystem or a driver that could answer ENOSYS
@@ -69,21 +58,6 @@ ENOSYS_MEANS_MISSING: dict[int, tuple[int, int, int]] = {
     302: (2, 6, 36),  # prlimit64
     322: (3, 19, 0),  # execveat (a file it cannot run gives ENOEXEC)
 }
-
-
-def kernel_text(version: KernelVersion) -> str:
-    """(6, 1) -> "6.1"."""
-    return f"{version[0]}.{version[1]}"
-
-
-def parse_min_kernel(text: str) -> KernelVersion | None:
-    """``"6.1"`` -> (6, 1); ``"none"`` -> None (keep every fallback). CcSandboxError otherwise."""
-    if text == "none":
-        return None
-    match = re.fullmatch(r"(\d{1,4})\.(\d{1,4})", text)
-    if not match:
-        raise CcSandboxError(f"--min-kernel {text!r}: give MAJOR.MINOR (e.g. 6.1), or none to keep every fallback")
-    return int(match[1]), int(match[2])
 
 
 @dataclass(frozen=True)

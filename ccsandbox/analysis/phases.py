@@ -22,11 +22,12 @@ from ..facts.schema import Facts
 from ..syscalls import SYSCALL_NAMES, name_of
 from .analyze import Analysis, analyze
 from .asm_model import NativeFunction, load_asm_model
-from .callgraph import IndirectMode, is_dispatch
+from .callgraph import is_dispatch
 from .phase_program import PhaseProgram
 from .phase_reach import PhaseReach, phase_reach
 from .policy import IMPLIED, allowed_syscalls
 from .roots import PHASE_MARKER_NAME, is_phase_marker
+from .settings import IndirectMode
 from .syscalls import SyscallSet, Unresolved, resolve_syscalls
 from .transitions import Transition
 

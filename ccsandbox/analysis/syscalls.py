@@ -23,12 +23,13 @@ from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from functools import cached_property
-from typing import TypeAlias
-
-import networkx as nx
+from typing import TYPE_CHECKING, TypeAlias
 
 from ..facts.schema import CallSite, Facts, Value
 from .asm_model import NativeFunction
+
+if TYPE_CHECKING:  # only a type here: the sets are read from a graph built elsewhere
+    import networkx as nx
 
 __all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "field_numbers", "resolve_syscalls"]
 

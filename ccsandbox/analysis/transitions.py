@@ -15,9 +15,12 @@ import itertools
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from ..errors import PhaseError
-from .phase_program import PhaseProgram
+
+if TYPE_CHECKING:  # a type only: Transition itself is parsed from the command line, before any analysis
+    from .phase_program import PhaseProgram
 
 __all__ = ["Transition", "Where", "occurrences"]
 

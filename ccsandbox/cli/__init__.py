@@ -17,6 +17,7 @@ returns ``-N`` asks to die of signal N (``trace``, whose command was killed by N
 
 from __future__ import annotations
 
+import importlib
 import os
 import resource
 import signal
@@ -27,27 +28,50 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
-from . import (
-    analyze_cmds,
-    build_cmds,
-    compare_cmd,
-    embed_cmds,
-    evaluate_cmd,
-    module_cmd,
-    phasecut_cmd,
-    sysroot_cmd,
-    trace_cmd,
-)
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
 
 _verbosity = 0
 
-__all__ = ["cli", "entry"]
+__all__ = ["COMMANDS", "cli", "entry"]
+
+#: Each command, and the module of this package that defines it (as a click command of that name).
+#: A module is imported only when its command runs or help lists it: ``--version`` and a command's
+#: own ``--help`` stay fast, and analysing commands alone pay for networkx and llvmlite.
+COMMANDS = {
+    "analyze": "analyze_cmds",
+    "build": "build_cmds",
+    "cc": "build_cmds",
+    "compare": "compare_cmd",
+    "evaluate": "evaluate_cmd",
+    "explain": "analyze_cmds",
+    "export": "embed_cmds",
+    "inspect": "embed_cmds",
+    "make": "build_cmds",
+    "module": "module_cmd",
+    "phasecut": "phasecut_cmd",
+    "sysroot": "sysroot_cmd",
+    "trace": "trace_cmd",
+}
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _LazyGroup(click.Group):
+    """A group whose commands are imported from :data:`COMMANDS` when first asked for."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted(COMMANDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        module = COMMANDS.get(cmd_name)
+        if module is None:
+            return None
+        command = getattr(importlib.import_module(f"{__name__}.{module}"), cmd_name)
+        assert isinstance(command, click.Command) and command.name == cmd_name, cmd_name
+        return command
+
+
+@click.group(cls=_LazyGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(__version__, prog_name="cc-sandbox")
 @click.option("-v", "--verbose", count=True, help="More detail; -vv shows tracebacks of internal errors.")
 def cli(verbose: int) -> None:
@@ -72,20 +96,6 @@ def cli(verbose: int) -> None:
     """
     global _verbosity
     _verbosity = verbose
-
-
-for command in (
-    *build_cmds.COMMANDS,
-    *analyze_cmds.COMMANDS,
-    *embed_cmds.COMMANDS,
-    *phasecut_cmd.COMMANDS,
-    module_cmd.module,
-    sysroot_cmd.sysroot,
-    trace_cmd.trace,
-    compare_cmd.compare,
-    evaluate_cmd.evaluate,
-):
-    cli.add_command(command)
 
 
 def entry(argv: list[str] | None = None) -> int:

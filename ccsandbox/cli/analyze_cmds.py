@@ -5,27 +5,24 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from ..analysis.callgraph import IndirectMode
 from ..analysis.constraints import ConstraintSet, explain_constraint, render_constraints
 from ..analysis.exec_facts import EXECVE, EXECVEAT, ExecFacts
-from ..analysis.fallbacks import (
-    DEFAULT_MIN_KERNEL,
-    fallback_report,
-    kernel_text,
-)
-from ..analysis.phase_explain import explain_phase
 from ..analysis.policy import Policy
-from ..analysis.report import explain_chain, explain_fields
-from ..analysis.transitions import Transition
+from ..analysis.settings import DEFAULT_MIN_KERNEL, IndirectMode, Settings, kernel_text
 from ..artifacts import find_module
 from ..errors import CcSandboxError
-from ..pipeline import PolicyResult, Settings, policy_for_target
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS, name_of
 from .output import is_stdout, write_document
+
+if TYPE_CHECKING:
+    from ..pipeline import PolicyResult
+
+# The analysis (networkx, llvmlite) is imported inside the commands that run it, so that help
+# and option errors cost nothing.
 
 target_argument = click.argument("target", type=click.Path(path_type=Path))
 mode_option = click.option(
@@ -133,6 +130,8 @@ def analyze(target: Path, mode: str, unresolved: str, min_kernel: str, as_json: 
     The set is the one for kernels --min-kernel and newer; what older kernels also get (musl's
     ENOSYS fallbacks) is listed apart.
     """
+    from ..pipeline import policy_for_target
+
     result = policy_for_target(target, settings(mode, min_kernel, unresolved))
     policy, constraints, report = result.policy, result.constraints, result.fallbacks
     execs = _exec_facts(target, result)
@@ -172,6 +171,12 @@ def explain(
     the transitions, the chain starts from what can still run in phase K (why is it allowed
     after the transition).
     """
+    from ..analysis.fallbacks import fallback_report
+    from ..analysis.phase_explain import explain_phase
+    from ..analysis.report import explain_chain, explain_fields
+    from ..analysis.transitions import Transition
+    from ..pipeline import policy_for_target
+
     nr = _syscall_number(syscall)
     result = policy_for_target(target, settings(mode, min_kernel))
     facts, analysis, everywhere, pruning = result.facts, result.analysis, result.everywhere, result.pruning

@@ -15,7 +15,6 @@ import click
 from .. import __version__
 from ..evaluate import study
 from ..evaluate.build import toolchain_key
-from ..evaluate.run import evaluate_program
 from ..evaluate.subjects import DEFAULT, QUICK, SUBJECTS, select
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES
 
@@ -93,6 +92,8 @@ def evaluate(programs: str | None, quick: bool, out: Path, work: Path | None) ->
 
     progress("toolchain", "computing the build cache key")
     toolchain = toolchain_key()
+    from ..evaluate.run import evaluate_program  # the analysis and the tracer: only when it runs
+
     results_programs = [evaluate_program(s, out, work, toolchain, progress) for s in subjects]
     missing = [f"{p['name']}: {m}" for p in results_programs for m in p["missing"]]
     results: dict[str, Any] = {

@@ -9,19 +9,20 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from .. import __version__
-from ..analysis.phases import PhaseAnalysis
-from ..analysis.suggest import Suggestion, suggest_transitions
 from ..analysis.transitions import Transition
 from ..facts.extract import load_facts
-from ..pipeline import compute_policy
 from ..syscalls import KERNEL_VERSION, SYSCALL_NAMES, name_of
 from ..sysroot import libc_names
 from .analyze_cmds import min_kernel_option, mode_option, settings, target_argument, transitions_option
+
+if TYPE_CHECKING:
+    from ..analysis.phases import PhaseAnalysis
+    from ..analysis.suggest import Suggestion
 
 FORMAT = "cc-sandbox-phasecut"
 
@@ -114,6 +115,9 @@ def phasecut(
     started = time.monotonic()
     if suggest == bool(transitions):
         raise click.UsageError("give --entry/--at transitions, or --suggest (not both)")
+    from ..analysis.suggest import suggest_transitions  # the analysis: only when it runs
+    from ..pipeline import compute_policy
+
     parsed = [Transition.parse(spec) for spec in transitions]
     loaded_facts = load_facts(target)
     loaded = time.monotonic()

@@ -15,13 +15,13 @@ from typing import Any
 
 from .. import __version__
 from ..analysis.exec_facts import ExecFacts
-from ..analysis.fallbacks import kernel_text
 from ..analysis.policy import Policy
+from ..analysis.settings import Settings, kernel_text
 from ..bpf.insn import X32_SYSCALL_BIT
 from ..errors import CcSandboxError, LinkError
 from ..facts.extract import facts_of_module
 from ..facts.schema import read_facts
-from ..pipeline import PhaseSets, PolicyResult, Settings, compute_policy
+from ..pipeline import PhaseSets, PolicyResult, compute_policy
 from ..section import write_filters, write_metadata
 from ..syscalls import SYSCALL_NAMES, SYSCALL_NUMBERS
 from .enforce import Enforcement, enforce

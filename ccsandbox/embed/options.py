@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from typing import Any
 
-from ..analysis.fallbacks import DEFAULT_MIN_KERNEL, parse_min_kernel
+from ..analysis.settings import DEFAULT_MIN_KERNEL, parse_min_kernel
 from ..errors import CcSandboxError
 
 ENV = "CC_SANDBOX_OPTIONS"

@@ -18,7 +18,6 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
-from ..analysis.phases import PhaseAnalysis, analyze_phases
 from ..analysis.roots import PHASE_MARKER_NAME
 from ..analysis.transitions import Transition
 from ..errors import LinkError
@@ -30,8 +29,6 @@ SPEC_ENV = "CC_SANDBOX_PHASES"
 REPORT_ENV = "CC_SANDBOX_PHASES_OUT"
 
 __all__ = [
-    "PhaseAnalysis",
-    "analyze_phases",
     "check_kept",
     "check_marker_report",
     "check_not_in_handlers",

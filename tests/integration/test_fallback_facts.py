@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 
 from ccsandbox.analysis.asm_model import NativeFunction, load_asm_model
-from ccsandbox.analysis.fallbacks import ENOSYS_MEANS_MISSING, parse_min_kernel, prune_fallbacks
+from ccsandbox.analysis.fallbacks import ENOSYS_MEANS_MISSING, prune_fallbacks
+from ccsandbox.analysis.settings import parse_min_kernel
 from ccsandbox.errors import CcSandboxError
 from ccsandbox.facts.schema import Facts, canonical_facts, parse_facts
 

@@ -14,7 +14,8 @@ from typing import Any
 import networkx as nx
 
 from ccsandbox.analysis.asm_model import load_asm_model
-from ccsandbox.analysis.callgraph import IndirectMode, build_call_graph
+from ccsandbox.analysis.callgraph import build_call_graph
+from ccsandbox.analysis.settings import IndirectMode
 from ccsandbox.analysis.syscalls import SyscallSet, resolve_syscalls
 from ccsandbox.facts.schema import canonical_facts, parse_facts
 

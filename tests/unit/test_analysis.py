@@ -10,9 +10,10 @@ import pytest
 
 from ccsandbox.analysis.analyze import analyze
 from ccsandbox.analysis.asm_model import load_asm_model
-from ccsandbox.analysis.callgraph import IndirectMode, is_dispatch
+from ccsandbox.analysis.callgraph import is_dispatch
 from ccsandbox.analysis.policy import ALWAYS_ALLOWED, allowed_syscalls
 from ccsandbox.analysis.report import build_policy, explain_chain
+from ccsandbox.analysis.settings import IndirectMode
 from ccsandbox.errors import AnalysisError
 from ccsandbox.facts.schema import parse_facts
 from ccsandbox.resources import repo_root
