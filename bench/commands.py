@@ -1,0 +1,136 @@
+"""What a user waits for: wall and CPU time of each command on the three real programs, in one run.
+
+    .venv/bin/python bench/commands.py [--work DIR] [--runs N]
+
+For ls, sqlite3 and redis-server built by their recipes under DIR (default: $CC_SANDBOX_REAL_WORK,
+else the newest kept test tree, ~/.cache/cc-sandbox/tests/real-*), times ``analyze``, ``explain``,
+``phasecut`` (at the study's transition), ``inspect`` and ``export`` from the binary with the
+facts its link wrote, and ``analyze``/``explain``/``phasecut`` from a bare copy of its module (no
+facts beside it), plus ``--version``; best of N runs each. Each time is set beside our goal
+(issue 20: 0.5 s from link facts, 1.0 s from a bare module, 0.15 s for --version) and beside the
+fastest of the study's static tools on the same program (temporal specialization for phasecut),
+as ratios. Writes bench/results/commands.json. CPU is the steadier number on a shared machine.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from ccsandbox.evaluate.study import ROWS
+
+REPO = Path(__file__).resolve().parent.parent
+CC_SANDBOX = str(Path(sys.executable).with_name("cc-sandbox"))
+#: program: (its path under the work tree, the study's name for it, the phasecut transition)
+PROGRAMS = {
+    "ls": ("coreutils-ls/src/coreutils-9.1/src/ls", "ls", ["--at", "main:clear_files"]),
+    "sqlite3": ("sqlite3/sqlite3-build/sqlite3", "sqlite", ["--entry", "shell_exec"]),
+    "redis-server": ("redis/src/redis-7.0.15/src/redis-server", "redis", ["--entry", "aeMain"]),
+}
+GOALS = {"facts": 0.5, "bare": 1.0, "version": 0.15}
+
+
+def _default_work() -> Path:
+    chosen = os.environ.get("CC_SANDBOX_REAL_WORK")
+    if chosen:
+        return Path(chosen)
+    kept = sorted((Path.home() / ".cache" / "cc-sandbox" / "tests").glob("real-*"), key=lambda p: p.stat().st_mtime)
+    return kept[-1] if kept else Path("/tmp/real")
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def _time(argv: list[str], runs: int) -> tuple[float, float]:
+    """Best wall and best CPU (user + system of the command and its children) of ``runs`` runs."""
+    best, best_cpu = float("inf"), float("inf")
+    for _ in range(runs):
+        started, cpu = time.monotonic(), _cpu()
+        done = subprocess.run([CC_SANDBOX, *argv], capture_output=True, text=True)
+        best, best_cpu = min(best, time.monotonic() - started), min(best_cpu, _cpu() - cpu)
+        if done.returncode != 0:
+            raise SystemExit(f"cc-sandbox {' '.join(argv)}: {done.stderr.strip()[-500:]}")
+    return best, best_cpu
+
+
+def _fastest_study_tool(program: str, kind: str) -> tuple[str, float] | None:
+    times = [(r.tool, s) for r in ROWS if r.kind == kind and (s := r.seconds.get(program)) is not None]
+    return min(times, key=lambda t: t[1]) if times else None
+
+
+def _row(name: str, command: str, source: str, wall: float, cpu: float, study: str) -> dict[str, Any]:
+    goal = GOALS[source]
+    kind = "temporal" if command == "phasecut" else "static"
+    fastest = _fastest_study_tool(study, kind) if command in ("analyze", "explain", "phasecut") else None
+    return {
+        "program": name,
+        "command": command,
+        "from": source,
+        "wall": round(wall, 3),
+        "cpu": round(cpu, 3),
+        "goal": goal,
+        "wall_over_goal": round(wall / goal, 2),
+        "study_tool": fastest[0] if fastest else None,
+        "study_seconds": fastest[1] if fastest else None,
+        "wall_over_study": round(wall / fastest[1], 3) if fastest else None,
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--work", type=Path, default=None)
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    work = args.work or _default_work()
+    rows = [_row("-", "--version", "version", *_time(["--version"], args.runs), "")]
+    for name, (path, study, transition) in PROGRAMS.items():
+        binary = work / path
+        if not Path(f"{binary}.facts").is_file():
+            print(f"{name}: {binary}.facts missing (build it: pytest -m real_programs), skipped", file=sys.stderr)
+            continue
+        commands = {
+            "analyze": ["analyze"],
+            "explain": ["explain", "{target}", "mmap"],
+            "phasecut": ["phasecut", *transition],
+            "inspect": ["inspect"],
+            "export": ["export", "--format", "docker"],
+        }
+        with tempfile.TemporaryDirectory() as tmp:
+            bare = Path(tmp) / f"{binary.name}.bc"
+            shutil.copy(f"{binary}.bc", bare)
+            for command, argv in commands.items():
+                for source, target in (("facts", binary), ("bare", bare)):
+                    if source == "bare" and command in ("inspect", "export"):
+                        continue  # they read the binary's sections, not the module
+                    full = [a.format(target=target) for a in argv]
+                    full = full if "{target}" in " ".join(argv) else [*full, str(target)]
+                    rows.append(_row(name, command, source, *_time(full, args.runs), study))
+    print(f"{'program':13} {'command':10} {'from':6} {'wall':>7} {'cpu':>7} {'/goal':>6} {'/study':>7}  study tool")
+    for r in rows:
+        over = f"{r['wall_over_study']:.3f}" if r["wall_over_study"] is not None else "-"
+        print(
+            f"{r['program']:13} {r['command']:10} {r['from']:6} {r['wall']:7.3f} {r['cpu']:7.3f} "
+            f"{r['wall_over_goal']:6.2f} {over:>7}  {r['study_tool'] or ''}"
+        )
+    out = REPO / "bench" / "results" / "commands.json"
+    out.parent.mkdir(exist_ok=True)
+    out.write_text(
+        json.dumps({"format": "cc-sandbox-bench-commands", "version": 1, "runs": args.runs, "rows": rows}, indent=1)
+        + "\n"
+    )
+    print(f"written: {out}")
+
+
+if __name__ == "__main__":
+    main()
