@@ -65,7 +65,11 @@ def _time(argv: list[str], runs: int) -> tuple[float, float]:
 
 
 def _fastest_study_tool(program: str, kind: str) -> tuple[str, float] | None:
-    times = [(r.tool, s) for r in ROWS if r.kind == kind and (s := r.seconds.get(program)) is not None]
+    times = [  # a tool that failed on the program (no blocked count) does not count
+        (r.tool, s)
+        for r in ROWS
+        if r.kind == kind and (s := r.seconds.get(program)) is not None and r.blocked.get(program) is not None
+    ]
     return min(times, key=lambda t: t[1]) if times else None
 
 
