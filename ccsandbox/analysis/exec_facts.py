@@ -1,4 +1,4 @@
-"""What a program can exec, from its whole-program module (pure, but for reading the IR text).
+"""What a program can exec, from its facts (pure).
 
 Two questions decide how a program that runs other programs can be sandboxed:
 
@@ -20,49 +20,21 @@ or a path whose last component is the program's own name (gnulib's test-fcntl ru
 
 from __future__ import annotations
 
-import re
-import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING, Any
 
-from ..facts.irtext import callee_of_call, parse_call, parse_params, unescape
+from ..facts.extract import facts_of_module
+from ..facts.irexec import EXECVE, EXECVEAT, FAMILY
+from ..facts.irexec import base_name as _base
 from ..facts.schema import Facts
-from ..tools import find_llvm_tool
 
 if TYPE_CHECKING:
     from .analyze import Analysis
 
-EXECVE, EXECVEAT = 59, 322
-
-#: The exec family: function -> index of its program-path parameter (None: a shell command line,
-#: run by /bin/sh; -1: a file descriptor). Internal musl names appear once LTO inlines a wrapper.
-FAMILY: dict[str, int | None] = {
-    "execve": 0,
-    "execv": 0,
-    "execvp": 0,
-    "execvpe": 0,
-    "__execvpe": 0,
-    "execl": 0,
-    "execlp": 0,
-    "execle": 0,
-    "fexecve": -1,
-    "posix_spawn": 1,
-    "posix_spawnp": 1,
-    "__posix_spawnx": 1,
-    "system": None,
-    "popen": None,
-    "wordexp": None,
-}
 SELF_EXE = "/proc/self/exe"
-_LTO_SUFFIX = re.compile(r"\.\d+$")
 
-__all__ = ["FAMILY", "ExecFacts", "PathSource", "exec_facts", "module_exec_facts", "read_ir_functions"]
-
-
-def _base(name: str) -> str:
-    """``execvp.12`` (an LTO-renamed internal copy) -> ``execvp``."""
-    return _LTO_SUFFIX.sub("", name)
+__all__ = ["EXECVE", "EXECVEAT", "FAMILY", "ExecFacts", "PathSource", "exec_facts", "module_exec_facts"]
 
 
 @dataclass(frozen=True, order=True)
@@ -109,69 +81,6 @@ class ExecFacts:
         )
 
 
-@dataclass(frozen=True)
-class IrFunction:
-    params: tuple[str, ...]
-    body: tuple[str, ...]
-
-
-_DEFINE = re.compile(r'^define [^@]*@("(?:[^"\\]|\\.)*"|[-\w.$]+)\(')
-_STRING = re.compile(r'^@("(?:[^"\\]|\\.)*"|[-\w.$]+) = [^=]*?constant \[\d+ x i8\] c"((?:[^"\\]|\\.)*)"')
-_ASSIGN = re.compile(r"^\s*(%[-\w.$]+) = (.*)$")
-
-
-def read_ir_functions(ir: str, wanted: set[str]) -> tuple[dict[str, IrFunction], dict[str, str]]:
-    """The bodies of the ``wanted`` functions in textual IR, and the module's C string constants."""
-    functions: dict[str, IrFunction] = {}
-    strings: dict[str, str] = {}
-    current: str | None = None
-    params: list[str] = []
-    body: list[str] = []
-    for line in ir.splitlines():
-        if current is not None:
-            if line == "}":
-                functions[current] = IrFunction(tuple(params), tuple(body))
-                current = None
-            else:
-                body.append(line.strip())
-            continue
-        if line.startswith("@"):
-            match = _STRING.match(line)
-            if match:
-                strings["@" + match[1]] = unescape(match[2]).split("\0", 1)[0]
-        elif line.startswith("define "):
-            match = _DEFINE.match(line)
-            if match and match[1].strip('"') in wanted:
-                current, params, body = match[1].strip('"'), parse_params(line), []
-    return functions, strings
-
-
-def _classify(operand: str, function: IrFunction, is_main: bool) -> str:
-    """``argv``, ``environment`` or ``variable`` for a non-constant path operand."""
-    defs = {}
-    for line in function.body:
-        match = _ASSIGN.match(line)
-        if match:
-            defs[match[1]] = match[2]
-    argv = function.params[1] if is_main and len(function.params) > 1 else None
-    seen: set[str] = set()
-    frontier = [operand]
-    while frontier:
-        value = frontier.pop()
-        if value in seen:
-            continue
-        seen.add(value)
-        if value == argv:
-            return "argv"
-        text = defs.get(value, "")
-        if "@getenv(" in text or "@secure_getenv(" in text:
-            return "environment"
-        if text.startswith(("load ptr, ptr ", "getelementptr ")):
-            frontier += re.findall(r"%[-\w.$]+", text)
-    return "variable"
-
-
-_GLOBAL = re.compile(r'@("(?:[^"\\]|\\.)*"|[-\w.$]+)')
 #: musl runs these through /bin/sh; the path reaches exec inside a spawn-args struct, not a call.
 SHELL = "/bin/sh"
 #: musl's posix_spawn machinery: the child calls exec through a pointer stored in a struct, so
@@ -179,73 +88,31 @@ SHELL = "/bin/sh"
 SPAWN = frozenset({"posix_spawn", "posix_spawnp", "__posix_spawnx", "system", "popen", "child"})
 
 
-def _path_operand(call_args: tuple[str, ...], index: int) -> str:
-    if index >= len(call_args):
-        return "poison"
-    return call_args[index].split()[-1] if call_args[index].split() else "poison"
-
-
-def _constant(text: str, strings: dict[str, str]) -> str | None:
-    for match in _GLOBAL.finditer(text):
-        if "@" + match[1] in strings:
-            return strings["@" + match[1]]
-    return None
-
-
-def _sources(
-    reachable: frozenset[str], ir_functions: dict[str, IrFunction], strings: dict[str, str]
-) -> list[PathSource]:
+def _sources(reachable: frozenset[str], facts: Facts) -> list[PathSource]:
+    """Where the exec'd paths come from, read from each reachable function's ``exec_calls``."""
     sources: set[PathSource] = set()
     for name in reachable:
-        fn = ir_functions.get(name)
+        fn = facts.functions.get(name)
         if fn is None:
             continue
         inside = _base(name) in FAMILY
-        for line in fn.body:
-            assign = _ASSIGN.match(line)
-            instr = assign[2] if assign else line
-            if callee_of_call(instr) is None:
-                continue
-            call = parse_call(instr)
-            texts = call.arg_texts
-            if call.callee == "asm":
-                if "syscall" not in (call.asm or "") or not texts:
-                    continue
-                nr = texts[0].split()[-1]
-                if nr not in (str(EXECVE), str(EXECVEAT)):
-                    continue
-                callee, index = "syscall", 1 if nr == str(EXECVE) else 2
-            else:
-                callee = _base(call.callee.lstrip("@").strip('"'))
-                if callee not in FAMILY:
-                    continue
-                slot = FAMILY[callee]
-                if slot is None:
+        for callee, path in fn.exec_calls:
+            if path is None:  # no path argument: a shell command line, or a file descriptor
+                if FAMILY.get(callee, 0) is None:
                     sources.add(PathSource("constant", SHELL, callee))
                     if not inside:
                         sources.add(PathSource("command", name, callee))
-                    continue
-                if slot < 0:
-                    if not inside:
-                        sources.add(PathSource("fd", name, callee))
-                    continue
-                index = slot
-            constant = _constant(texts[index], strings) if index < len(texts) else None
-            operand = _path_operand(texts, index)
-            if constant is not None:
-                sources.add(PathSource("constant", constant, callee))
-            elif inside or operand in ("poison", "undef"):
-                continue  # forwarded or computed by a family function, or propagated into the callee
-            else:
-                sources.add(PathSource(_classify(operand, fn, _base(name) == "main"), name, callee))
+                elif not inside:
+                    sources.add(PathSource("fd", name, callee))
+            elif path.startswith("="):
+                sources.add(PathSource("constant", path[1:], callee))
+            elif not inside and path != "poison":  # else forwarded, computed or propagated by LTO
+                sources.add(PathSource(path, name, callee))
     return sorted(sources)
 
 
-def exec_facts(
-    facts: Facts, reachable: frozenset[str], sites: dict[int, tuple[str, ...]], ir: str | None, program: str
-) -> ExecFacts:
-    """What ``program`` can exec: ``sites`` maps syscall numbers to the functions making them;
-    ``ir`` is the module as text (None: functions only, no paths)."""
+def exec_facts(facts: Facts, reachable: frozenset[str], sites: dict[int, tuple[str, ...]], program: str) -> ExecFacts:
+    """What ``program`` can exec: ``sites`` maps syscall numbers to the functions making them."""
     if EXECVE not in sites and EXECVEAT not in sites:
         return ExecFacts(reachable=False)
     entries: set[str] = set()
@@ -258,16 +125,11 @@ def exec_facts(
             entries |= {f"&{_base(r)}" for r in fn.refs if _base(r) in FAMILY}
     for nr in (EXECVE, EXECVEAT):
         entries |= {f"syscall in {f}" for f in sites.get(nr, ()) if _base(f) not in FAMILY}
-    if ir is None:
-        return ExecFacts(reachable=True, functions=tuple(sorted(entries)), notes=("paths not read: no module",))
-    wanted = {
-        name
-        for name in reachable
-        if (fn := facts.functions.get(name)) is not None
-        and (any(_base(c.callee) in FAMILY for c in fn.calls) or EXECVE in fn.syscalls or EXECVEAT in fn.syscalls)
-    }
-    ir_functions, strings = read_ir_functions(ir, wanted)
-    sources = _sources(reachable, ir_functions, strings)
+    if not facts.exec_facts:
+        return ExecFacts(
+            reachable=True, functions=tuple(sorted(entries)), notes=("paths not read: facts without exec_calls",)
+        )
+    sources = _sources(reachable, facts)
     own = PurePosixPath(program).name
     self_only = (
         bool(sources)
@@ -278,12 +140,14 @@ def exec_facts(
 
 
 def module_exec_facts(facts: Facts, analysis: Analysis, module: Path | None, program: str) -> ExecFacts:
-    """:func:`exec_facts` with the IR read from ``module`` (llvm-dis), only when exec is reachable."""
+    """:func:`exec_facts` of an analysed program. Facts written before ``exec_calls`` existed (an
+    older cc-sandbox's ``.facts``) are extracted again from ``module``, once, and the result says
+    so."""
     sites = analysis.syscalls.sites
     if EXECVE not in sites and EXECVEAT not in sites:
         return ExecFacts(reachable=False)
-    ir = None
-    if module is not None and module.is_file():
-        done = subprocess.run([find_llvm_tool("llvm-dis"), str(module), "-o", "-"], capture_output=True, text=True)
-        ir = done.stdout if done.returncode == 0 else None
-    return exec_facts(facts, analysis.reachable, sites, ir, program)
+    if facts.exec_facts or module is None or not module.is_file():
+        return exec_facts(facts, analysis.reachable, sites, program)
+    found = exec_facts(facts_of_module(module), analysis.reachable, sites, program)
+    note = f"paths read from {module.name}: its facts predate exec_calls (relink to store them)"
+    return ExecFacts(found.reachable, found.functions, found.sources, found.self_only, (*found.notes, note))

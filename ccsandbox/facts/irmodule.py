@@ -42,6 +42,7 @@ class IRFunction:
     sites: list[Site] = field(default_factory=list)
     block_inlined: dict[int, dict[tuple[str, ...], int]] = field(default_factory=dict)  # -> first site
     enosys_blocks: dict[int, list[list[int]]] = field(default_factory=dict)  # block -> guards (sites)
+    exec_calls: set[tuple[str, str | None]] = field(default_factory=set)  # (family member, path)
 
 
 @dataclass

@@ -59,6 +59,8 @@ def function_json(
         out["passed_to"] = [list(p) for p in sorted(passed_to)]
     if fn.field_stores:
         out["field_stores"] = [list(p) for p in sorted(fn.field_stores)]
+    if fn.exec_calls:
+        out["exec_calls"] = [list(p) for p in sorted(fn.exec_calls, key=lambda p: (p[0], p[1] or ""))]
     if fn.int_field_stores:
         ordered = sorted(fn.int_field_stores, key=lambda p: (p[0], value_order(p[1])))
         out["int_field_stores"] = [list(p) for p in ordered]

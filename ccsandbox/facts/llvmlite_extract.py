@@ -26,6 +26,7 @@ from .asmscan import asm_makes_calls
 from .iraddress import field_stores
 from .irasm import asm_refs, module_asm_syscalls
 from .ircalls import Collector
+from .irexec import exec_calls, string_constants
 from .irmemory import number_field_stores
 from .irmodule import IRModule
 from .irvalues import value_facts
@@ -52,6 +53,10 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
     addresses = collector.addresses
     addresses.collect_globals()
     global_int_fields = _number_fields(module)
+    strings = string_constants(module.lines)
+    for fn in module.functions.values():
+        if not fn.declaration:
+            fn.exec_calls = exec_calls(fn.name, fn.params, fn.body, strings)
     chains = chain_table(list(module.functions.values()))
     loose_asm_syscalls = module_asm_syscalls(module)
     return {
@@ -69,6 +74,7 @@ def extract_facts_from_text(text: str, functions: list[tuple[str, str, str, bool
         "global_fields": {k: sorted(v) for k, v in sorted(addresses.global_fields.items()) if v},
         **({"global_int_fields": global_int_fields} if global_int_fields else {}),
         **({"inlined_chains": [list(c) for c in chains]} if chains else {}),
+        "exec_facts": True,
         "functions": [
             function_json(
                 fn,

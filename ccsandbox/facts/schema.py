@@ -82,6 +82,9 @@ class FunctionFacts:
     int_field_stores: tuple[tuple[str, Value], ...] = ()
     #: syscall sites with their arguments: {"nr": value, "args": {"i": atom or [atoms]}} (additive)
     syscall_args: tuple[dict[str, Any], ...] = ()
+    #: (exec family member or "syscall", its path argument: "=STRING", "poison", "argv",
+    #: "environment", "variable", or None for no path); see facts/irexec.py (additive)
+    exec_calls: tuple[tuple[str, str | None], ...] = ()
     order: Order = field(default_factory=lambda: Order({}, []), compare=False, repr=False)
 
     @property
@@ -200,6 +203,7 @@ class Facts:
     #: number field -> the integer constants initializers put there (additive)
     global_int_fields: dict[str, tuple[int, ...]] = field(default_factory=dict)
     debug_info: bool = False  # the module has debug info: sites carry inlined-at chains
+    exec_facts: bool = False  # the functions carry exec_calls (written since they exist)
     inlined_chains: tuple[tuple[str, ...], ...] = ()  # every inlined-at chain of the module
 
 
@@ -252,6 +256,7 @@ def _function(raw: dict[str, Any], chains: list[tuple[str, ...]]) -> FunctionFac
         passed_to=tuple((c, int(i)) for c, i in raw.get("passed_to", [])),
         int_field_stores=tuple((str(f), _value(v, name)) for f, v in raw.get("int_field_stores", [])),
         syscall_args=tuple(_syscall_args(raw.get("syscall_args", []), name)),
+        exec_calls=tuple((str(c), None if p is None else str(p)) for c, p in raw.get("exec_calls", [])),
         order=Order(raw, chains),
     )
 
@@ -289,6 +294,7 @@ def parse_facts(obj: Any, source: str = "facts") -> Facts:
             global_fields={k: tuple(v) for k, v in obj.get("global_fields", {}).items()},
             global_int_fields={k: tuple(int(x) for x in v) for k, v in obj.get("global_int_fields", {}).items()},
             debug_info=bool(obj.get("debug_info", False)),
+            exec_facts=bool(obj.get("exec_facts", False)),
             inlined_chains=tuple(chains),
         )
     except (KeyError, IndexError, TypeError, ValueError, AttributeError) as err:

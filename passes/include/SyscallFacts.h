@@ -95,6 +95,9 @@ struct FunctionFacts {
   std::map<unsigned, std::map<std::vector<std::string>, unsigned>> BlockInlined;
   // block (with sites) -> guards: sets of sites one of whose -ENOSYS result every path saw
   std::map<unsigned, std::set<std::vector<unsigned>>> EnosysBlocks;
+  // calls into the exec family: (member or "syscall", path: "=STRING", "poison", "argv",
+  // "environment", "variable"; "" for a member that takes no path)
+  std::set<std::pair<std::string, std::string>> ExecCalls;
 };
 
 struct ModuleFacts {
@@ -170,6 +173,9 @@ void writeFactsJson(const ModuleFacts &Facts, llvm::raw_ostream &OS);
 /// Order facts (OrderFacts.cpp): the block graph of F and its sites in order. `Classify` states
 /// what one call instruction contributes (the same rules as the per-function facts), so that a
 /// site and the facts it produced can never disagree.
+/// ExecFacts.cpp: the path argument of each call into libc's exec family (`exec_calls`).
+void collectExecCalls(llvm::Function &F, FunctionFacts &FF);
+
 void collectOrderFacts(llvm::Function &F, FunctionFacts &FF,
                        llvm::function_ref<void(llvm::CallBase &, FunctionFacts &)> Classify);
 

@@ -92,6 +92,15 @@ void writeFunction(json::OStream &J, const FunctionFacts &F, const ChainIndex &C
         J.value(P.second);
       });
     });
+    arrayIfAny(J, "exec_calls", F.ExecCalls, [&](const auto &P) {
+      J.array([&] {
+        J.value(P.first);
+        if (P.second.empty())
+          J.value(nullptr);
+        else
+          J.value(P.second);
+      });
+    });
     arrayIfAny(J, "int_field_stores", F.IntFieldStores, [&](const auto &P) {
       J.array([&] {
         J.value(P.first);
@@ -151,6 +160,7 @@ void ccsandbox::writeFactsJson(const ModuleFacts &Facts, raw_ostream &OS) {
               J.value(N);
           });
       });
+    J.attribute("exec_facts", true);   // functions carry exec_calls (a reader can tell older facts)
     J.attributeArray("functions", [&] {
       for (const FunctionFacts &F : Facts.Functions)
         writeFunction(J, F, Chains);

@@ -13,7 +13,8 @@
 //   * AddressFacts.cpp: where function addresses go (`address_taken`, `refs`, `passed_to`,
 //     `global_refs`, `global_fields`, `field_stores`);
 //   * NumberFields.cpp: what is stored into the struct fields syscall numbers are loaded from;
-//   * OrderFacts.cpp, FallbackFacts.cpp: the order of sites, and blocks run only after -ENOSYS.
+//   * OrderFacts.cpp, FallbackFacts.cpp: the order of sites, and blocks run only after -ENOSYS;
+//   * ExecFacts.cpp: the path argument of each call into libc's exec family.
 //   Notes on calls:
 //   * A call to a vsyscall-page address is a site of the syscall the kernel emulates there.
 //   * After LTO, struct GEPs are byte offsets, so a function pointer's struct field is taken
@@ -118,6 +119,7 @@ void Collector::collectFunction(Function &F, FunctionFacts &FF) {
     for (Instruction &I : BB)
       if (auto *CB = dyn_cast<CallBase>(&I))
         collectCall(*CB, F, FF);
+  collectExecCalls(F, FF);
   collectOrderFacts(F, FF, [&](CallBase &CB, FunctionFacts &One) { collectCall(CB, F, One); });
 }
 

@@ -18,3 +18,7 @@ clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names m
 CC_SANDBOX_FACTS_OUT=memory.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
     -passes=cc-sandbox-facts -disable-output memory.ll
 python3 -m json.tool memory.facts.json > memory.facts.pretty && mv memory.facts.pretty memory.facts.json
+clang-19 --target=x86_64-linux-musl -O2 -S -emit-llvm -fno-discard-value-names exec.c -o exec.ll
+CC_SANDBOX_FACTS_OUT=exec.facts.json opt-19 -load-pass-plugin=../../build/CcSandboxFacts.so \
+    -passes=cc-sandbox-facts -disable-output exec.ll
+python3 -m json.tool exec.facts.json > exec.facts.pretty && mv exec.facts.pretty exec.facts.json
