@@ -1,7 +1,7 @@
 """Analysis speed and the cost of the in-link pass, side by side in one run.
 
-For each program given (default: the three real programs, built with CC_SANDBOX_REAL_WORK or
-/tmp/real by the recipes):
+For each program given (default: the three real programs, built by the tests' recipes: see
+bench/realwork.py):
 
 * facts: opt-19 + plugin on PROG.bc (standalone), the llvmlite reference extractor for scale;
 * analysis: `cc-sandbox analyze` from the facts written at link time (the normal path) and from
@@ -24,13 +24,13 @@ import tempfile
 import time
 from pathlib import Path
 
+from realwork import PROGRAMS, real_work
+
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
-DEFAULT_WORK = Path(os.environ.get("CC_SANDBOX_REAL_WORK", "/tmp/real"))
+DEFAULT_WORK = real_work()
 DEFAULTS = [
-    DEFAULT_WORK / "src/coreutils-9.1/src/ls",
-    DEFAULT_WORK / "sqlite3-build/sqlite3",
-    DEFAULT_WORK / "src/redis-7.0.15/src/redis-server",
+    *(DEFAULT_WORK / path for path in PROGRAMS.values()),
 ]
 
 

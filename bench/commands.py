@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -26,25 +25,20 @@ import time
 from pathlib import Path
 from typing import Any
 
+from realwork import PROGRAMS as PATHS
+from realwork import real_work
+
 from ccsandbox.evaluate.study import ROWS
 
 REPO = Path(__file__).resolve().parent.parent
 CC_SANDBOX = str(Path(sys.executable).with_name("cc-sandbox"))
 #: program: (its path under the work tree, the study's name for it, the phasecut transition)
 PROGRAMS = {
-    "ls": ("coreutils-ls/src/coreutils-9.1/src/ls", "ls", ["--at", "main:clear_files"]),
-    "sqlite3": ("sqlite3/sqlite3-build/sqlite3", "sqlite", ["--entry", "shell_exec"]),
-    "redis-server": ("redis/src/redis-7.0.15/src/redis-server", "redis", ["--entry", "aeMain"]),
+    "ls": (PATHS["ls"], "ls", ["--at", "main:clear_files"]),
+    "sqlite3": (PATHS["sqlite3"], "sqlite", ["--entry", "shell_exec"]),
+    "redis-server": (PATHS["redis-server"], "redis", ["--entry", "aeMain"]),
 }
 GOALS = {"facts": 0.5, "bare": 1.0, "version": 0.15}
-
-
-def _default_work() -> Path:
-    chosen = os.environ.get("CC_SANDBOX_REAL_WORK")
-    if chosen:
-        return Path(chosen)
-    kept = sorted((Path.home() / ".cache" / "cc-sandbox" / "tests").glob("real-*"), key=lambda p: p.stat().st_mtime)
-    return kept[-1] if kept else Path("/tmp/real")
 
 
 def _cpu() -> float:
@@ -96,7 +90,7 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=None)
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
-    work = args.work or _default_work()
+    work = args.work or real_work()
     rows = [_row("-", "--version", "version", *_time(["--version"], args.runs), "")]
     for name, (path, study, transition) in PROGRAMS.items():
         binary = work / path

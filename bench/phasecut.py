@@ -3,7 +3,7 @@
     .venv/bin/python bench/phasecut.py [--work DIR] [--runs N]
 
 For redis-server (--entry aeMain), sqlite3 (--entry shell_exec) and ls (--at main:clear_files)
-built under DIR (default $CC_SANDBOX_REAL_WORK or /tmp/real), times the whole command (wall
+built under DIR (default: the tests' trees, bench/realwork.py), times the whole command (wall
 clock and CPU time, best of N runs) from the facts the link wrote, and from a bare copy
 of the module (no facts beside it: the pass plugin runs on it first). Writes
 bench/results/phasecut.json. The study's temporal specialization took 2+ minutes per program.
@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import resource
 import shutil
 import subprocess
@@ -23,12 +22,15 @@ import time
 from pathlib import Path
 from typing import Any
 
+from realwork import PROGRAMS as PATHS
+from realwork import real_work
+
 REPO = Path(__file__).resolve().parent.parent
 PHASECUT = str(Path(sys.executable).with_name("phasecut"))
 PROGRAMS = {
-    "redis-server": ("src/redis-7.0.15/src/redis-server", ["--entry", "aeMain"]),
-    "sqlite3": ("sqlite3-build/sqlite3", ["--entry", "shell_exec"]),
-    "ls": ("src/coreutils-9.1/src/ls", ["--at", "main:clear_files"]),
+    "redis-server": (PATHS["redis-server"], ["--entry", "aeMain"]),
+    "sqlite3": (PATHS["sqlite3"], ["--entry", "shell_exec"]),
+    "ls": (PATHS["ls"], ["--at", "main:clear_files"]),
 }
 
 
@@ -54,7 +56,7 @@ def _run(args: list[str], runs: int) -> tuple[float, float, dict[str, Any]]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("CC_SANDBOX_REAL_WORK", "/tmp/real")))
+    parser.add_argument("--work", type=Path, default=real_work())
     parser.add_argument("--runs", type=int, default=3)
     args = parser.parse_args()
     rows: list[dict[str, Any]] = []

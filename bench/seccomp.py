@@ -8,7 +8,7 @@
   32-bit values (the last one passed: the longest path), and one 64-bit value (both halves);
   the same three rules as cc-sandbox compiles them and as libseccomp (OPTIMIZE=2) does, both
   installed by the same loader;
-* the link-time cost of embedding on a built program (default: redis-server from /tmp/real):
+* the link-time cost of embedding on a built program (default: redis-server from the tests' trees, bench/realwork.py):
   the same link with --no-sandbox and with the sandbox, medians of --runs.
 
     .venv/bin/python bench/seccomp.py [--calls N] [--runs N] [--link BINARY]
@@ -27,6 +27,8 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+
+from realwork import program
 
 from ccsandbox.bpf.args import ArgCmp, ArgRule
 from ccsandbox.bpf.compile import Action, build_filter
@@ -129,7 +131,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=5)
-    parser.add_argument("--link", type=Path, default=Path("/tmp/real/src/redis-7.0.15/src/redis-server"))
+    parser.add_argument("--link", type=Path, default=program("redis-server"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         plain = _build(Path(tmp) / "plain", "--no-sandbox")

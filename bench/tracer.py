@@ -7,7 +7,7 @@ Each row runs both tracers alternately ``--repeat`` times and keeps the median w
 timed as the ``cc-sandbox trace`` command (interpreter start-up included), in its default
 one-stop mode (``seccomp``: a RET_TRACE filter installed before exec) and in the two-stop mode
 (``syscall``). The sandboxed ``ls`` and the workloads use the programs built under DIR (default
-$CC_SANDBOX_REAL_WORK or /tmp/real); rows whose program is missing are skipped. Writes
+the tests' trees, bench/realwork.py); rows whose program is missing are skipped. Writes
 bench/results/tracer.json.
 """
 
@@ -25,11 +25,14 @@ import time
 from collections.abc import Callable
 from pathlib import Path
 
+from realwork import PROGRAMS as REAL
+from realwork import real_work
+
 from ccsandbox.trace.workload import load_workload
 
 REPO = Path(__file__).resolve().parent.parent
 CC_SANDBOX = str(Path(sys.executable).parent / "cc-sandbox")
-PROGRAMS = {"sqlite3": "sqlite3-build/sqlite3", "coreutils-ls": "src/coreutils-9.1/src/ls"}
+PROGRAMS = {"sqlite3": REAL["sqlite3"], "coreutils-ls": REAL["ls"]}
 
 
 def _cases(name: str, binary: Path, tmp: str) -> list[list[str]]:
@@ -74,7 +77,7 @@ def _row(label: str, commands: Commands, repeat: int, workload: list[str] | None
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("--work", type=Path, default=Path(os.environ.get("CC_SANDBOX_REAL_WORK", "/tmp/real")))
+    parser.add_argument("--work", type=Path, default=real_work())
     parser.add_argument("--tree", default="/usr/share")
     parser.add_argument("--repeat", type=int, default=3)
     args = parser.parse_args()
