@@ -77,23 +77,23 @@ class PolicyResult:
         return fallback_report(set(self.older.allowed), set(self.policy.allowed), self.pruning)
 
     def exec_facts(self, module: Path | None) -> ExecFacts:
-        """What the program can exec (paths need the module's IR; None: without them)."""
+        """What the program can exec, from the facts (``module``: where to extract them again
+        when the facts predate ``exec_calls``; None: nowhere)."""
         return module_exec_facts(self.loaded, self.everywhere, module, self.program)
 
-    def phases(self, transitions: Sequence[Transition]) -> PhaseAnalysis:
-        """The phase analysis of the newer kernels' facts (``phasecut``, ``explain --phase``)."""
+    def phases(self, transitions: Sequence[Transition], older: bool = False) -> PhaseAnalysis:
+        """The phase analysis of the newer kernels' facts (``phasecut``, ``explain --phase``), or
+        (``older``) of the facts with every fallback."""
+        facts, whole = (self.loaded, self.everywhere) if older else (self.facts, self.analysis)
         return analyze_phases(
-            self.facts, transitions, indirect_mode=self.settings.mode.value, natives=self.natives, whole=self.analysis
+            facts, transitions, indirect_mode=self.settings.mode.value, natives=self.natives, whole=whole
         )
 
     def phase_sets(self, specs: Sequence[str], transitions: Sequence[Transition], older: bool = False) -> PhaseSets:
         """(spec, set) of phases 1..N of the filter for newer kernels, or older ones: no phase
         allows what that start-up filter does not."""
-        facts, whole = (self.loaded, self.everywhere) if older else (self.facts, self.analysis)
         allowed = set((self.older if older and self.older is not None else self.policy).allowed)
-        analysis = analyze_phases(
-            facts, transitions, indirect_mode=self.settings.mode.value, natives=self.natives, whole=whole
-        )
+        analysis = self.phases(transitions, older)
         return [
             (spec, frozenset(phase.allowed) & allowed) for spec, phase in zip(specs, analysis.phases[1:], strict=True)
         ]

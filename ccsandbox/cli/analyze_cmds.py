@@ -41,7 +41,8 @@ def transitions_option(help_text: str) -> Callable[[Callable[..., Any]], Callabl
 
 
 def _exec_facts(target: Path, result: PolicyResult) -> ExecFacts:
-    """What TARGET can exec; paths need the module (absent for a bare .facts file)."""
+    """What TARGET can exec; its module (absent for a bare .facts file) is read only when the
+    facts predate ``exec_calls``."""
     try:
         module: Path | None = find_module(target) if target.suffix != ".facts" else None
     except CcSandboxError:

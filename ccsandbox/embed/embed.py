@@ -152,13 +152,13 @@ def analyse_and_embed(
     as advice to rewrite libc.
     """
     started = time.monotonic()
+    phase_sets: PhaseSets = []
     older_phases: PhaseSets = []
     try:
         parsed = read_facts(facts) if facts is not None else facts_of_module(module)
         # the filter for kernels >= --min-kernel, and with every fallback: what an older one may need
         result = compute_policy(parsed, program, Settings(min_kernel=options.min_kernel), started)
         policy, pruning = result.policy, result.pruning
-        phase_sets: PhaseSets = []
         if phases:
             check_not_in_handlers(result.facts, result.analysis.roots, phases)
             markers = marker_transitions(len(phases))
@@ -166,8 +166,6 @@ def analyse_and_embed(
             if result.older is not None:
                 check_not_in_handlers(parsed, result.everywhere.roots, phases)
                 older_phases = result.phase_sets(phases, markers, older=True)
-        if result.older is not None:
-            result.older_constraints  # noqa: B018  (computed here: a failure is the analysis')
         execs = result.exec_facts(module)
     except LinkError:
         raise  # a refused transition: already one complete message

@@ -72,13 +72,9 @@ def string_constants(lines: Iterable[str]) -> dict[str, str]:
     return found
 
 
-def _classify(operand: str, params: list[str], body: Iterable[str], is_main: bool) -> str:
-    """``argv``, ``environment`` or ``variable`` for a non-constant path operand."""
-    defs = {}
-    for line in body:
-        match = _ASSIGN.match(line)
-        if match:
-            defs[match[1]] = match[2]
+def _classify(operand: str, params: list[str], defs: dict[str, str], is_main: bool) -> str:
+    """``argv``, ``environment`` or ``variable`` for a non-constant path operand (``defs``: value
+    -> the instruction defining it)."""
     argv = params[1] if is_main and len(params) > 1 else None
     seen: set[str] = set()
     frontier = [operand]
@@ -106,10 +102,10 @@ def _constant(text: str, strings: dict[str, str]) -> str | None:
 
 def exec_calls(name: str, params: list[str], body: list[str], strings: dict[str, str]) -> set[ExecCall]:
     """The ``(callee, path)`` of function ``name`` (its parameters and body lines, as printed)."""
-    lines = [line.strip() for line in body]
+    assigns = [(line.strip(), _ASSIGN.match(line.strip())) for line in body]
+    defs = {match[1]: match[2] for _, match in assigns if match}
     found: set[ExecCall] = set()
-    for line in lines:
-        assign = _ASSIGN.match(line)
+    for line, assign in assigns:
         instr = assign[2] if assign else line
         if callee_of_call(instr) is None:
             continue
@@ -138,5 +134,5 @@ def exec_calls(name: str, params: list[str], body: list[str], strings: dict[str,
         elif operand in ("poison", "undef"):
             found.add((callee, "poison"))
         else:
-            found.add((callee, _classify(operand, params, lines, base_name(name) == "main")))
+            found.add((callee, _classify(operand, params, defs, base_name(name) == "main")))
     return found
