@@ -49,10 +49,15 @@ def sysroot() -> Sysroot:
         pytest.skip(f"no usable sysroot: {err}")
 
 
+@pytest.fixture(scope="session")
+def session_env(sysroot: Sysroot) -> dict[str, str]:
+    """Environment for running the commands: the venv's bin first on PATH, the sysroot chosen
+    (for session- and module-scoped fixtures; tests take tool_env, their own copy)."""
+    path = os.pathsep.join([str(BIN), os.environ.get("PATH", "")])
+    return {**os.environ, "PATH": path, "CC_SANDBOX_SYSROOT": str(sysroot.path)}
+
+
 @pytest.fixture()
-def tool_env(sysroot: Sysroot) -> dict[str, str]:
-    """Environment for running the commands: the venv's bin first on PATH."""
-    env = dict(os.environ)
-    env["PATH"] = os.pathsep.join([str(BIN), env.get("PATH", "")])
-    env["CC_SANDBOX_SYSROOT"] = str(sysroot.path)
-    return env
+def tool_env(session_env: dict[str, str]) -> dict[str, str]:
+    """session_env, as a copy a test may change."""
+    return dict(session_env)

@@ -2,23 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
-from ccsandbox.sysroot import Sysroot
-
 from .builds import ExampleBuilds
 from .real_builds import default_work
-
-
-@pytest.fixture(scope="session")
-def session_env(sysroot: Sysroot) -> dict[str, str]:
-    """The environment of tool_env, for session-scoped fixtures (which cannot use tool_env)."""
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, "CC_SANDBOX_SYSROOT": str(sysroot.path)}
 
 
 @pytest.fixture(scope="session")

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import pytest
 
-from ccsandbox.sysroot import Sysroot
-
 from .helpers import copy_example, run
 
 SIGSYS_EXIT = 128 + signal.SIGSYS
@@ -27,17 +25,10 @@ needs_runc = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def module_env(sysroot: Sysroot, cc_sandbox: str) -> dict[str, str]:
-    env = dict(os.environ, CC_SANDBOX_SYSROOT=str(sysroot.path))
-    env["PATH"] = os.pathsep.join([str(Path(cc_sandbox).parent), env.get("PATH", "")])
-    return env
-
-
-@pytest.fixture(scope="module")
-def echo_server(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
+def echo_server(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
     """The echo-server example, built sandboxed (default options)."""
     work = copy_example("echo-server", tmp_path_factory.mktemp("exports") / "echo")
-    done = run([cc_sandbox, "make", "-C", str(work)], module_env)
+    done = run([cc_sandbox, "make", "-C", str(work)], session_env)
     assert done.returncode == 0, done.stderr
     return work / "echo-server"
 
@@ -93,9 +84,9 @@ def bwrap(blob: Path, *argv: str) -> list[str]:
 
 @needs_bwrap
 def test_the_sandboxed_echo_server_serves_under_bwrap_with_its_bpf_export(
-    echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
-    blob = export(cc_sandbox, module_env, echo_server, "bpf", tmp_path / "echo.bpf")
+    blob = export(cc_sandbox, session_env, echo_server, "bpf", tmp_path / "echo.bpf")
     with serving(bwrap(blob, str(echo_server), "0")) as (proc, port):
         assert echo_and_stop(port) == b"ping\n"
         assert proc.wait(timeout=30) == 0
@@ -103,12 +94,12 @@ def test_the_sandboxed_echo_server_serves_under_bwrap_with_its_bpf_export(
 
 @needs_bwrap
 def test_the_bpf_export_is_what_bwrap_enforces(
-    echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
     """Negative control: an export without accept4 kills the server there, although its own
     embedded filter allows accept4."""
     source = without(Path(f"{echo_server}.policy.json"), "accept4", tmp_path / "policy.json")
-    blob = export(cc_sandbox, module_env, source, "bpf", tmp_path / "echo.bpf")
+    blob = export(cc_sandbox, session_env, source, "bpf", tmp_path / "echo.bpf")
     with serving(bwrap(blob, str(echo_server), "0")) as (proc, port):
         connect_quietly(port)
         assert proc.wait(timeout=30) == SIGSYS_EXIT
@@ -116,14 +107,16 @@ def test_the_bpf_export_is_what_bwrap_enforces(
 
 @needs_bwrap
 def test_the_exec_rule_survives_the_export_as_eperm(
-    tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
     work = copy_example("workers", tmp_path / "workers")
-    assert run([cc_sandbox, "make", "-C", str(work)], module_env).returncode == 0
-    blob = export(cc_sandbox, module_env, work / "workers", "bpf", tmp_path / "workers.bpf")
+    assert run([cc_sandbox, "make", "-C", str(work)], session_env).returncode == 0
+    blob = export(cc_sandbox, session_env, work / "workers", "bpf", tmp_path / "workers.bpf")
     done = subprocess.run(bwrap(blob, str(work / "workers"), "/bin/true"), capture_output=True, text=True, timeout=60)
     assert done.returncode == 1 and "child exit -1" in done.stdout, done.stdout + done.stderr  # EPERM, not SIGSYS
-    profile = json.loads(export(cc_sandbox, module_env, work / "workers", "oci", tmp_path / "workers.json").read_text())
+    profile = json.loads(
+        export(cc_sandbox, session_env, work / "workers", "oci", tmp_path / "workers.json").read_text()
+    )
     assert {"names": ["execveat"], "action": "SCMP_ACT_ERRNO", "errnoRet": 1} in profile["syscalls"]
 
 
@@ -153,9 +146,9 @@ def runc_container(bundle: Path) -> Iterator[list[str]]:
 @needs_runc
 @pytest.mark.parametrize("no_new_privileges", [True, False], ids=["no-new-privileges", "docker-default"])
 def test_the_sandboxed_echo_server_serves_under_runc_with_its_oci_export(
-    no_new_privileges: bool, echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    no_new_privileges: bool, echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
-    profile = export(cc_sandbox, module_env, echo_server, "oci", tmp_path / "seccomp.json")
+    profile = export(cc_sandbox, session_env, echo_server, "oci", tmp_path / "seccomp.json")
     bundle = runc_bundle(echo_server, profile, tmp_path / "bundle", no_new_privileges)
     with runc_container(bundle) as command, serving(command) as (proc, port):
         assert echo_and_stop(port) == b"ping\n"
@@ -164,10 +157,10 @@ def test_the_sandboxed_echo_server_serves_under_runc_with_its_oci_export(
 
 @needs_runc
 def test_the_oci_export_is_what_runc_enforces(
-    echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
     source = without(Path(f"{echo_server}.policy.json"), "accept4", tmp_path / "policy.json")
-    profile = export(cc_sandbox, module_env, source, "oci", tmp_path / "seccomp.json")
+    profile = export(cc_sandbox, session_env, source, "oci", tmp_path / "seccomp.json")
     bundle = runc_bundle(echo_server, profile, tmp_path / "bundle", True)
     with runc_container(bundle) as command, serving(command) as (proc, port):
         connect_quietly(port)
@@ -175,7 +168,7 @@ def test_the_oci_export_is_what_runc_enforces(
 
 
 def test_the_oci_export_is_valid_against_the_runtime_spec_schema(
-    echo_server: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
     jsonschema = pytest.importorskip("jsonschema")
     schema_dir = Path("/usr/share/gocode/src/github.com/opencontainers/runtime-spec/schema")
@@ -185,7 +178,7 @@ def test_the_oci_export_is_valid_against_the_runtime_spec_schema(
     seccomp_schema = schema["linux"]["properties"]["seccomp"]
     resolver = jsonschema.RefResolver(base_uri=f"file://{schema_dir}/config-linux.json", referrer=schema)
     for fmt in ("oci", "docker"):
-        profile = json.loads(run([cc_sandbox, "export", str(echo_server), "--format", fmt], module_env).stdout)
+        profile = json.loads(run([cc_sandbox, "export", str(echo_server), "--format", fmt], session_env).stdout)
         jsonschema.validate(profile, seccomp_schema, resolver=resolver)
         assert profile["defaultAction"] == "SCMP_ACT_KILL_PROCESS" and "accept4" in profile["syscalls"][0]["names"]
     with pytest.raises(jsonschema.ValidationError):  # the schema does check actions
@@ -194,9 +187,9 @@ def test_the_oci_export_is_valid_against_the_runtime_spec_schema(
 
 @pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="systemd is not installed")
 def test_the_systemd_export_verifies_as_a_service_drop_in(
-    echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
-    drop_in = export(cc_sandbox, module_env, echo_server, "systemd", tmp_path / "seccomp.conf").read_text()
+    drop_in = export(cc_sandbox, session_env, echo_server, "systemd", tmp_path / "seccomp.conf").read_text()
     unit = tmp_path / "echo-test.service"
     unit.write_text(f"[Unit]\nDescription=echo\n[Service]\nExecStart={echo_server} 0\n{drop_in}")
     done = subprocess.run(["systemd-analyze", "verify", str(unit)], capture_output=True, text=True, timeout=60)
@@ -211,9 +204,9 @@ def test_the_systemd_export_verifies_as_a_service_drop_in(
     reason="systemd is not PID 1 here, so systemd-run cannot start a unit",
 )
 def test_the_sandboxed_echo_server_runs_under_systemd_run_with_its_export(
-    echo_server: Path, tmp_path: Path, cc_sandbox: str, module_env: dict[str, str]
+    echo_server: Path, tmp_path: Path, cc_sandbox: str, session_env: dict[str, str]
 ) -> None:
-    drop_in = export(cc_sandbox, module_env, echo_server, "systemd", tmp_path / "seccomp.conf").read_text()
+    drop_in = export(cc_sandbox, session_env, echo_server, "systemd", tmp_path / "seccomp.conf").read_text()
     properties = [f"--property={line}" for line in drop_in.splitlines() if "=" in line and not line.startswith("#")]
     command = ["systemd-run", "--wait", "--pipe", "--quiet", *properties, str(echo_server), "0"]
     with serving(command) as (proc, port):

@@ -19,7 +19,6 @@ import shutil
 import signal
 import struct
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -193,12 +192,6 @@ def test_version_1_and_2_sections_are_still_read(runtime_object: Path) -> None:
 # --- the runtime's choice, in real binaries ---------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def module_env(sysroot: Sysroot) -> dict[str, str]:
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, "CC_SANDBOX_SYSROOT": str(sysroot.path)}
-
-
 def _build(work: Path, cc_sandbox: str, env: dict[str, str], *options: str) -> Path:
     shutil.copytree(PROGRAMS / "phased", work)
     done = run([cc_sandbox, "make", "-B", *options, "-C", str(work)], env)
@@ -207,18 +200,18 @@ def _build(work: Path, cc_sandbox: str, env: dict[str, str], *options: str) -> P
 
 
 @pytest.fixture(scope="module")
-def plain(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
-    return _build(tmp_path_factory.mktemp("plain") / "phased", cc_sandbox, module_env)
+def plain(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
+    return _build(tmp_path_factory.mktemp("plain") / "phased", cc_sandbox, session_env)
 
 
 @pytest.fixture(scope="module")
-def no_getppid(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
-    return _build(tmp_path_factory.mktemp("deny") / "phased", cc_sandbox, module_env, "--deny", "getppid")
+def no_getppid(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
+    return _build(tmp_path_factory.mktemp("deny") / "phased", cc_sandbox, session_env, "--deny", "getppid")
 
 
 @pytest.fixture(scope="module")
-def phased(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
-    return _build(tmp_path_factory.mktemp("phases") / "phased", cc_sandbox, module_env, "--phase-entry", "serve")
+def phased(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
+    return _build(tmp_path_factory.mktemp("phases") / "phased", cc_sandbox, session_env, "--phase-entry", "serve")
 
 
 def _two_sets(

@@ -9,17 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
 import shutil
 import signal
-import sys
 from pathlib import Path
 
 import pytest
 
 from ccsandbox.embed.options import ENV, PolicyOptions
 from ccsandbox.section import FILTER_SECTION, POOL_OFFSET, _section, read_embedded
-from ccsandbox.sysroot import Sysroot
 from ccsandbox.trace.tracer import run_trace
 
 from .helpers import run
@@ -37,21 +34,14 @@ def _build(work: Path, cc_sandbox: str, env: dict[str, str], *options: str) -> P
 
 
 @pytest.fixture(scope="module")
-def module_env(sysroot: Sysroot) -> dict[str, str]:
-    """tool_env, for the module's shared builds."""
-    path = os.pathsep.join([str(Path(sys.executable).parent), os.environ.get("PATH", "")])
-    return {**os.environ, "PATH": path, "CC_SANDBOX_SYSROOT": str(sysroot.path)}
+def one_transition(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
+    return _build(tmp_path_factory.mktemp("one") / "phased", cc_sandbox, session_env, "--phase-entry", "serve")
 
 
 @pytest.fixture(scope="module")
-def one_transition(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
-    return _build(tmp_path_factory.mktemp("one") / "phased", cc_sandbox, module_env, "--phase-entry", "serve")
-
-
-@pytest.fixture(scope="module")
-def two_transitions(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, module_env: dict[str, str]) -> Path:
+def two_transitions(tmp_path_factory: pytest.TempPathFactory, cc_sandbox: str, session_env: dict[str, str]) -> Path:
     work = tmp_path_factory.mktemp("two") / "phased"
-    return _build(work, cc_sandbox, module_env, "--phase-entry", "serve", "--phase-at", "serve:finish")
+    return _build(work, cc_sandbox, session_env, "--phase-entry", "serve", "--phase-at", "serve:finish")
 
 
 def test_the_transition_installs_the_next_filter_in_every_thread(one_transition: Path) -> None:
