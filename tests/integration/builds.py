@@ -15,13 +15,7 @@ from .helpers import EXAMPLES, copy_example, run
 
 PROGRAMS = Path(__file__).parent / "programs"
 
-__all__ = ["ExampleBuilds", "source_of"]
-
-
-def source_of(name: str) -> Path:
-    """Where example or test program ``name`` lives: examples/NAME, else tests/.../programs/NAME."""
-    example = EXAMPLES / name
-    return example if example.is_dir() else PROGRAMS / name
+__all__ = ["ExampleBuilds"]
 
 
 class ExampleBuilds:
@@ -36,10 +30,10 @@ class ExampleBuilds:
         key = (name, options)
         if key not in self._built:
             work = self.root / f"{name}-{len(self._built)}"
-            if (EXAMPLES / name).is_dir():
+            if (EXAMPLES / name).is_dir():  # an example's sources only, not outputs lying in the checkout
                 copy_example(name, work)
-            else:
-                shutil.copytree(source_of(name), work)
+            else:  # a test program: tests/integration/programs/NAME
+                shutil.copytree(PROGRAMS / name, work)
             done = run([self.cc_sandbox, "make", *options, "-C", str(work)], self.env)
             assert done.returncode == 0, f"cc-sandbox make {' '.join(options)} of {name} failed:\n{done.stderr}"
             self._built[key] = work

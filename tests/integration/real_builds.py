@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import hashlib
 import json
 import os
@@ -62,9 +63,10 @@ def _compile_key() -> str:
     return _digest_of([REPO / p for p in COMPILE_INPUTS]) + hashlib.sha256(clang.encode()).hexdigest()[:8]
 
 
+@functools.cache
 def link_key() -> str:
     """What the programs' links depend on (evaluate's toolchain key: the code, plugin, runtime,
-    sysroot and compiler)."""
+    sysroot and compiler); computed once, as none of it changes while the tests run."""
     return toolchain_key()
 
 
