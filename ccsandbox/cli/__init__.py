@@ -28,6 +28,7 @@ import click
 
 from .. import __version__
 from ..errors import CcSandboxError
+from ..gc_policy import tune_for_bulk_allocation
 
 EXIT_INTERNAL = 70
 EXIT_INTERRUPTED = 130
@@ -38,7 +39,8 @@ __all__ = ["COMMANDS", "cli", "entry"]
 
 #: Each command, and the module of this package that defines it (as a click command of that name).
 #: A module is imported only when its command runs or help lists it: ``--version`` and a command's
-#: own ``--help`` stay fast, and analysing commands alone pay for networkx and llvmlite.
+#: own ``--help`` stay fast, and analysing commands alone pay for the analysis (and llvmlite,
+#: for a module without facts).
 COMMANDS = {
     "analyze": "analyze_cmds",
     "build": "build_cmds",
@@ -100,6 +102,7 @@ def cli(verbose: int) -> None:
 
 def entry(argv: list[str] | None = None) -> int:
     """Console-script entry point: run the CLI and map every outcome to an exit code."""
+    tune_for_bulk_allocation()
     try:
         result = cli.main(args=argv, prog_name="cc-sandbox", standalone_mode=False)
     except click.exceptions.Exit as done:

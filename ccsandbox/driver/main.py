@@ -11,6 +11,7 @@ import os
 import sys
 
 from ..errors import CcSandboxError
+from ..gc_policy import tune_for_bulk_allocation
 from ..tools import check_llvm_override
 from .argv import Invocation, Mode, classify
 from .command import CompileTools, compile_command
@@ -131,6 +132,7 @@ def _link(inv: Invocation) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     """Entry point; the only place where the driver turns errors into exit codes."""
+    tune_for_bulk_allocation()  # a link analyses the whole program in this process
     try:
         return run(sys.argv[1:] if argv is None else argv)
     except CcSandboxError as err:
