@@ -4,12 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import networkx as nx
-
 from ..errors import AnalysisError
 from ..facts.schema import Facts
 from .asm_model import NativeFunction
 from .callgraph import CallGraph, build_call_graph, is_dispatch
+from .digraph import Digraph
 from .roots import base_roots, signal_handler_roots
 from .settings import IndirectMode
 from .syscalls import SyscallSet, resolve_syscalls
@@ -27,17 +26,19 @@ class Analysis:
     syscalls: SyscallSet
 
 
-def _reachable(graph: nx.DiGraph, roots: dict[str, str]) -> frozenset[str]:
-    live: set[str] = set()
-    for root in roots:
-        if root in graph and root not in live:
-            live.add(root)
-            live |= nx.descendants(graph, root)
+def _reachable(graph: Digraph, roots: dict[str, str]) -> frozenset[str]:
+    live = {root for root in roots if root in graph} | graph.descendants(roots)
     return frozenset(n for n in live if not is_dispatch(n))
 
 
-def analyze(facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode = IndirectMode.SIGNATURE) -> Analysis:
-    """Compute what the program can reach and which syscalls that makes.
+def analyze(
+    facts: Facts,
+    natives: dict[str, NativeFunction],
+    mode: IndirectMode = IndirectMode.SIGNATURE,
+    call_graph: CallGraph | None = None,
+) -> Analysis:
+    """Compute what the program can reach and which syscalls that makes (``call_graph``: the
+    call graph of ``facts`` under ``mode``, when the caller has it already).
 
     Signal handlers become roots once ``rt_sigaction`` is reachable, which can make more code
     reachable, so this iterates to a fixpoint (at most twice in practice).
@@ -47,7 +48,7 @@ def analyze(facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode
         raise AnalysisError(
             "the module has no entry point (_start_c or main): is it a whole program linked by cc-sandbox?"
         )
-    call_graph = build_call_graph(facts, natives, mode)
+    call_graph = call_graph or build_call_graph(facts, natives, mode)
     while True:
         reachable = _reachable(call_graph.graph, roots)
         found = resolve_syscalls(facts, natives, call_graph.graph, reachable, roots)

@@ -17,12 +17,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-import networkx as nx
-
 from ..facts.schema import Facts
 from .analyze import Analysis
 from .asm_model import NativeFunction
 from .constraints import SPECS, ConstraintSet, SiteArgs, derive_constraints
+from .digraph import Digraph
 from .policy import allowed_syscalls
 from .syscalls import field_numbers
 
@@ -124,7 +123,7 @@ def _substitute(site: ArgSite, passed: Mapping[int, Atom]) -> ArgSite:
 def resolve_arg_sites(
     sites: Mapping[str, Iterable[ArgSite]],
     calls: Mapping[str, Iterable[tuple[str, Mapping[int, Atom]]]],
-    graph: nx.DiGraph,
+    graph: Digraph,
     reachable: Iterable[str],
     roots: Iterable[str],
     from_native: Iterable[str] = (),
@@ -233,7 +232,7 @@ def collect_arg_sites(
 def argument_constraints(
     facts: Facts,
     natives: Mapping[str, NativeFunction],
-    graph: nx.DiGraph,
+    graph: Digraph,
     reachable: Iterable[str],
     roots: Iterable[str],
     allowed: Iterable[int],

@@ -12,8 +12,6 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import replace
 
-import networkx as nx
-
 from ..errors import PhaseError
 from ..facts.schema import CallSite, Facts
 from ..syscalls import name_of
@@ -71,15 +69,13 @@ def _suppliers(program: PhaseProgram, reach: PhaseReach) -> dict[int, set[str]]:
 def _reach_view(program: PhaseProgram, reach: PhaseReach) -> Analysis:
     """The phase as an :class:`Analysis` for :func:`explain_chain`: the remaining part of each
     partial function becomes a root node ``"F (after T)"`` with edges to its remaining calls."""
-    graph: nx.DiGraph = program.graph.subgraph(
-        set(reach.reachable) | {n for n in program.graph if is_dispatch(n)}
-    ).copy()
+    graph = program.graph.subgraph(set(reach.reachable) | {n for n in program.graph if is_dispatch(n)})
     roots = {name: why for name, why in reach.seeds.items() if name in graph and not is_dispatch(name)}
     for name, why in reach.seeds.items():  # a pointer call as a root: name who makes it
         if is_dispatch(name) and name in graph and why.startswith("thread"):
             node = f"{THREAD_ENTRY} (a thread started before {reach.transition})"
             roots[node] = why
-            graph.add_edge(node, name, kind="indirect")
+            graph.add_edge(node, name, "indirect")
     rename: dict[str, str] = {}
     for host, indexes in reach.partial.items():
         node = f"{host} (after {reach.transition})"
@@ -89,9 +85,9 @@ def _reach_view(program: PhaseProgram, reach: PhaseReach) -> Analysis:
         for index in indexes:
             site = fn.sites[index]
             if site.kind == "c":
-                graph.add_edge(node, fn.calls[site.refs[0]].callee, kind="direct")
+                graph.add_edge(node, fn.calls[site.refs[0]].callee, "direct")
             elif site.kind == "i":
-                graph.add_edge(node, program.dispatch_of(host, index), kind="indirect")
+                graph.add_edge(node, program.dispatch_of(host, index), "indirect")
         graph.add_node(node)
     sites = {nr: tuple(rename.get(n, n) for n in names) for nr, names in reach.syscalls.sites.items()}
     for nr, names in _suppliers(program, reach).items():  # the caller that chose the number

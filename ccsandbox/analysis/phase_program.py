@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections import defaultdict, deque
 from collections.abc import Iterable
 
-import networkx as nx
-
 from ..facts.schema import Facts, FunctionFacts
 from .analyze import Analysis
 from .asm_model import NativeFunction
 from .callgraph import is_dispatch
+from .digraph import Digraph
 from .roots import signal_handler_roots
 
 __all__ = ["SETJMP", "STARTUP_ONLY", "THREAD_ENTRY", "PhaseProgram", "setjmp_sites", "sites_after"]
@@ -83,7 +82,7 @@ class PhaseProgram:
         self.facts = facts
         self.natives = natives
         self.whole = whole
-        self.graph: nx.DiGraph = whole.call_graph.graph
+        self.graph: Digraph = whole.call_graph.graph
         self.live = whole.reachable
         handlers = signal_handler_roots(facts)  # roots only once rt_sigaction is reachable
         self.handlers = {r for r in whole.roots if r in handlers}

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import networkx as nx
-
 from ..errors import AnalysisError
 from ..facts.schema import Facts
 from ..syscalls import name_of
@@ -54,10 +52,10 @@ def explain_chain(analysis: Analysis, nr: int) -> list[str]:
         raise AnalysisError(f"{name_of(nr)} ({nr}) is not allowed: no reachable code makes it")
     full = analysis.call_graph.graph
     keep = set(analysis.reachable) | {n for n in full if is_dispatch(n)}
-    graph: nx.DiGraph = full.subgraph(keep).copy()
+    graph = full.subgraph(keep)
     source = "<entry>"
     graph.add_edges_from((source, root) for root in analysis.roots if root in graph)
-    paths = nx.single_source_shortest_path(graph, source)
+    paths = graph.shortest_paths(source)
     if not any(s in paths for s in sites):  # file-scope asm outside any function: always counted
         return [f"{name_of(nr)} ({nr}) is made in {', '.join(sites)}, which is counted as always reachable"]
     best = min((paths[s] for s in sites if s in paths), key=len)
@@ -73,7 +71,7 @@ def explain_chain(analysis: Analysis, nr: int) -> list[str]:
         via = ""
         if j > i + 1:
             via = f"   [indirect call, {chain[i + 1][len('<indirect ') : -1]}]"
-        elif graph.edges[caller, chain[j]].get("kind") == "native":
+        elif graph.kind(caller, chain[j]) == "native":
             via = "   [from assembly]"
         lines.append(f"  {'  ' * depth}{caller} -> {chain[j]}{via}")
         depth += 1

@@ -2,8 +2,8 @@
 calls resolve, the oldest kernel whose filter may drop musl's ENOSYS fallbacks, and what an
 unknown syscall number does.
 
-Kept apart from the analysis itself, which imports networkx, so that parsing options (every
-command's ``--help``, the link's sandbox options) costs nothing.
+Kept apart from the analysis itself, so that parsing options (every command's ``--help``, the
+link's sandbox options) imports nothing of it.
 """
 
 from __future__ import annotations

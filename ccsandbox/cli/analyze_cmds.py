@@ -21,7 +21,7 @@ from .output import is_stdout, write_document
 if TYPE_CHECKING:
     from ..pipeline import PolicyResult
 
-# The analysis (networkx, llvmlite) is imported inside the commands that run it, so that help
+# The analysis (and llvmlite) is imported inside the commands that run it, so that help
 # and option errors cost nothing.
 
 target_argument = click.argument("target", type=click.Path(path_type=Path))

@@ -5,10 +5,9 @@ from __future__ import annotations
 
 import json
 
-import networkx as nx
-
 from ccsandbox.analysis.argfacts import collect_arg_sites, resolve_arg_sites
 from ccsandbox.analysis.constraints import derive_constraints
+from ccsandbox.analysis.digraph import Digraph
 from ccsandbox.facts.schema import canonical_facts, parse_facts
 
 from .helpers import INPUTS, pass_facts, reference_facts
@@ -40,7 +39,7 @@ def test_what_each_kind_of_value_becomes() -> None:
 def test_the_fixture_resolves_to_constraints() -> None:
     facts = parse_facts(GOLDEN)
     reachable = set(facts.functions)
-    graph = nx.DiGraph([(f.name, c.callee) for f in facts.functions.values() for c in f.calls])
+    graph = Digraph([(f.name, c.callee) for f in facts.functions.values() for c in f.calls])
     sites, calls = collect_arg_sites(facts, {}, reachable)
     found = derive_constraints(resolve_arg_sites(sites, calls, graph, reachable, ("main",)), {10, 16, 41, 72})
     assert found.constraints[10].summary == ("prot never PROT_WRITE|PROT_EXEC (W^X)",)  # 3 or 5 (R|X)

@@ -11,8 +11,6 @@ from __future__ import annotations
 import json
 from typing import Any
 
-import networkx as nx
-
 from ccsandbox.analysis.asm_model import load_asm_model
 from ccsandbox.analysis.callgraph import build_call_graph
 from ccsandbox.analysis.settings import IndirectMode
@@ -31,7 +29,7 @@ def _resolved(*entries: str) -> SyscallSet:
     graph = build_call_graph(FACTS, MODEL, IndirectMode.SIGNATURE).graph
     live = set(entries)
     for entry in entries:
-        live |= {n for n in nx.descendants(graph, entry) if not n.startswith("<")}
+        live |= {n for n in graph.descendants([entry]) if not n.startswith("<")}
     return resolve_syscalls(FACTS, MODEL, graph, live, entries)
 
 

@@ -3,10 +3,9 @@ values each reachable site of a checked syscall passes."""
 
 from __future__ import annotations
 
-import networkx as nx
-
 from ccsandbox.analysis.argfacts import ArgSite, from_entry, resolve_arg_sites
 from ccsandbox.analysis.constraints import derive_constraints
+from ccsandbox.analysis.digraph import Digraph
 from ccsandbox.syscalls import SYSCALL_NUMBERS as NR
 
 
@@ -14,8 +13,8 @@ def site(nr: object, **args: object) -> ArgSite:
     return from_entry({"nr": nr, "args": {k[1:]: v for k, v in args.items()}})
 
 
-def graph(*edges: tuple[str, str]) -> nx.DiGraph:
-    g = nx.DiGraph()
+def graph(*edges: tuple[str, str]) -> Digraph:
+    g = Digraph()
     g.add_edges_from(edges)
     return g
 
