@@ -21,22 +21,22 @@ sqlite3). Every edge has ``kind``: ``direct``, ``indirect``
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass
-
-import networkx as nx
 
 from ..facts.schema import Facts, IndirectSite
 from .asm_model import NativeFunction
+from .digraph import Digraph
 from .roots import is_installer, is_phase_marker
 from .settings import IndirectMode
 from .signature import compatible
 
-__all__ = ["CallGraph", "build_call_graph", "is_dispatch"]
+__all__ = ["CallGraph", "build_call_graph", "call_graph_with_fewer_sites", "is_dispatch"]
 
 
 @dataclass(frozen=True)
 class CallGraph:
-    graph: nx.DiGraph
+    graph: Digraph
     mode: IndirectMode
     indirect_sites: int  # distinct (function, type, field) sites
     indirect_targets: int  # sum over sites of the functions each may reach
@@ -93,59 +93,101 @@ class _Resolver:
 FINI_WALKER = "libc_exit_fini"
 
 
-def build_call_graph(
-    facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode = IndirectMode.SIGNATURE
-) -> CallGraph:
-    """Build the call graph of ``facts``, with ``natives`` modelling the assembly functions."""
-    graph: nx.DiGraph = nx.DiGraph()
-    graph.add_nodes_from(facts.functions)
-    resolver = _Resolver(facts, natives, mode)
-    sites = targets = 0
+class _Builder:
+    """Adds the edges of functions to a graph, counting indirect sites and their targets."""
 
-    def dispatch(caller: str, site: IndirectSite) -> None:
-        nonlocal sites, targets
+    def __init__(self, facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode, graph: Digraph) -> None:
+        self.facts, self.natives, self.graph = facts, natives, graph
+        self.resolver = _Resolver(facts, natives, mode)
+        self.sites = self.targets = 0
+
+    def reach(self, caller: str, site: IndirectSite) -> frozenset[str]:
+        """The functions ``caller``'s indirect ``site`` may reach."""
         if caller == FINI_WALKER and site.type == "void (...)":
-            fini_walk(caller, site)
+            return frozenset(self.fini_targets())
+        return self.resolver.targets(site)
+
+    def fini_targets(self) -> set[str]:
+        """musl's libc_exit_fini calls each .fini_array entry through an unprototyped pointer
+        (``void (...)``), which by type could reach any function. The entries are the module's
+        destructors (the link checks the binary's .fini_array holds nothing else:
+        ccsandbox.driver.startup.check_fini_array), plus, as before this rule, functions without
+        parameters."""
+        facts = self.facts
+        return {n for n in facts.dtors if n in facts.functions} | self.resolver.by_type.get("void ()", set())
+
+    def dispatch(self, caller: str, site: IndirectSite) -> None:
+        graph, resolver = self.graph, self.resolver
+        reach = self.reach(caller, site)
+        self.sites, self.targets = self.sites + 1, self.targets + len(reach)
+        if caller == FINI_WALKER and site.type == "void (...)":
+            node = f"<indirect {site.type} .fini_array>"
+            graph.add_edges_from(((node, t) for t in sorted(reach)), "indirect")
+            graph.add_edge(caller, node, "indirect")
             return
         type_, field = resolver.key(site)
         node = f"<indirect {type_}{' ' + field if field else ''}>"
-        reach = resolver.targets(site)
-        sites, targets = sites + 1, targets + len(reach)
         if node not in graph:
             graph.add_node(node)
             if field is None:
                 for group_type in resolver.types(type_):
                     group = f"<functions {group_type}>"
                     if group not in graph:
-                        graph.add_edges_from(((group, t) for t in resolver.by_type[group_type]), kind="indirect")
-                    graph.add_edge(node, group, kind="indirect")
+                        graph.add_edges_from(((group, t) for t in sorted(resolver.by_type[group_type])), "indirect")
+                    graph.add_edge(node, group, "indirect")
             else:
-                graph.add_edges_from(((node, t) for t in reach), kind="indirect")
-        graph.add_edge(caller, node, kind="indirect")
+                graph.add_edges_from(((node, t) for t in sorted(reach)), "indirect")
+        graph.add_edge(caller, node, "indirect")
 
-    def fini_walk(caller: str, site: IndirectSite) -> None:
-        """musl's libc_exit_fini calls each .fini_array entry through an unprototyped pointer
-        (``void (...)``), which by type could reach any function. The entries are the module's
-        destructors (the link checks the binary's .fini_array holds nothing else:
-        ccsandbox.driver.startup.check_fini_array), plus, as before this rule, functions without
-        parameters."""
-        nonlocal sites, targets
-        node = f"<indirect {site.type} .fini_array>"
-        reach = {n for n in facts.dtors if n in facts.functions} | resolver.by_type.get("void ()", set())
-        sites, targets = sites + 1, targets + len(reach)
-        graph.add_edges_from(((node, t) for t in reach), kind="indirect")
-        graph.add_edge(caller, node, kind="indirect")
+    def function(self, name: str) -> None:
+        """The edges out of ``name``: its calls, then (for an assembly function) its model's."""
+        fn = self.facts.functions.get(name)
+        for call in fn.calls if fn else ():
+            self.graph.add_edge(name, call.callee, "direct")
+        for site in fn.indirect_calls if fn else ():
+            self.dispatch(name, site)
 
-    for name, fn in facts.functions.items():
-        for call in fn.calls:
-            graph.add_edge(name, call.callee, kind="direct")
-        for site in fn.indirect_calls:
-            dispatch(name, site)
-    for name, native in natives.items():
-        if name not in graph:
-            continue  # not linked into this program
+    def native(self, name: str) -> None:
+        native = self.natives[name]
         for callee in native.calls:
-            graph.add_edge(name, callee, kind="native")
+            self.graph.add_edge(name, callee, "native")
         for call_type in native.indirect_calls:
-            dispatch(name, IndirectSite(call_type))
-    return CallGraph(graph=graph, mode=mode, indirect_sites=sites, indirect_targets=targets)
+            self.dispatch(name, IndirectSite(call_type))
+
+
+def build_call_graph(
+    facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode = IndirectMode.SIGNATURE
+) -> CallGraph:
+    """Build the call graph of ``facts``, with ``natives`` modelling the assembly functions."""
+    graph = Digraph()
+    graph.add_nodes_from(facts.functions)
+    builder = _Builder(facts, natives, mode, graph)
+    for name in facts.functions:
+        builder.function(name)
+    for name in natives:
+        if name in graph:  # else not linked into this program
+            builder.native(name)
+    return CallGraph(graph=graph, mode=mode, indirect_sites=builder.sites, indirect_targets=builder.targets)
+
+
+def call_graph_with_fewer_sites(
+    base: CallGraph, base_facts: Facts, facts: Facts, natives: dict[str, NativeFunction], changed: Iterable[str]
+) -> CallGraph:
+    """The call graph of ``facts``, which differ from ``base_facts`` only by sites removed from
+    the ``changed`` functions (ENOSYS fallback pruning: address-taken functions and stored
+    fields stay as they were, so every indirect site resolves as before). ``base``'s graph with
+    the edges out of those functions built again: the same graph as :func:`build_call_graph`
+    of ``facts`` but for dispatch nodes that only removed sites used, which nothing enters.
+    One graph build serves both kernels' analyses."""
+    graph = base.graph.copy()
+    builder = _Builder(facts, natives, base.mode, graph)
+    builder.sites, builder.targets = base.indirect_sites, base.indirect_targets
+    for name in changed:
+        before = base_facts.functions.get(name)
+        for site in before.indirect_calls if before else ():
+            builder.sites, builder.targets = builder.sites - 1, builder.targets - len(builder.reach(name, site))
+        graph.remove_edges_from_node(name)
+        builder.function(name)
+        if name in natives:
+            builder.native(name)
+    return CallGraph(graph=graph, mode=base.mode, indirect_sites=builder.sites, indirect_targets=builder.targets)

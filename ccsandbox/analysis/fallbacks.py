@@ -27,6 +27,7 @@ from ..facts.schema import Facts, FunctionFacts
 from ..syscalls import SYSCALL_NAMES
 from .analyze import Analysis, analyze
 from .asm_model import NativeFunction
+from .callgraph import call_graph_with_fewer_sites
 from .settings import IndirectMode, KernelVersion, kernel_text
 
 __all__ = [
@@ -173,9 +174,13 @@ def analyze_for_kernels(
     facts: Facts, natives: dict[str, NativeFunction], mode: IndirectMode, min_kernel: KernelVersion | None
 ) -> tuple[Facts, Analysis, Analysis, FallbackPruning | None]:
     """(the facts of the filter for kernels >= ``min_kernel``, their analysis, the analysis with
-    every fallback, the pruning or None when nothing was pruned), as the build computes them."""
+    every fallback, the pruning or None when nothing was pruned), as the build computes them.
+    The call graph is built once: pruning removes sites from a few functions, whose edges alone
+    are built again for the newer kernels' analysis."""
     everywhere = analyze(facts, natives, mode)
     pruning = prune_fallbacks(facts, natives, min_kernel) if min_kernel else None
     if pruning is None or not pruning.removed:
         return facts, everywhere, everywhere, None
-    return pruning.facts, analyze(pruning.facts, natives, mode), everywhere, pruning
+    changed = {site.function for site in pruning.removed}
+    graph = call_graph_with_fewer_sites(everywhere.call_graph, facts, pruning.facts, natives, changed)
+    return pruning.facts, analyze(pruning.facts, natives, mode, graph), everywhere, pruning

@@ -29,7 +29,7 @@ from ..facts.schema import CallSite, Facts, Value
 from .asm_model import NativeFunction
 
 if TYPE_CHECKING:  # only a type here: the sets are read from a graph built elsewhere
-    import networkx as nx
+    from .digraph import Digraph
 
 __all__ = ["BY_DESIGN", "MODULE_ASM", "SyscallSet", "Unresolved", "field_numbers", "resolve_syscalls"]
 
@@ -68,24 +68,49 @@ Found: TypeAlias = tuple[frozenset[int], tuple[Unresolved, ...]]
 
 
 class _Resolver:
-    def __init__(self, facts: Facts, graph: nx.DiGraph, reachable: frozenset[str], roots: frozenset[str]) -> None:
-        self.facts, self.graph, self.roots = facts, graph, roots
+    """Resolves values over the ``reachable`` functions. Who calls a function, and whether a
+    pointer can, are looked up per function on demand: only wrappers' parameters ask, and an
+    index over every call of the program cost more than the whole resolution."""
+
+    def __init__(self, facts: Facts, graph: Digraph, reachable: frozenset[str], roots: frozenset[str]) -> None:
+        self.facts, self.graph, self.reachable, self.roots = facts, graph, reachable, roots
         self.whole: _Resolver | None = None  # for field values: every function of the module
-        self.callers: dict[str, list[tuple[str, CallSite]]] = defaultdict(list)
-        for name in reachable:
-            fn = facts.functions.get(name)
-            for call in fn.calls if fn else ():
-                self.callers[call.callee].append((name, call))
-        # functions entered from a live pseudo node (dispatch or type group) are called indirectly
-        live_pseudo: set[str] = set()
-        frontier = [v for u in reachable if u in graph for v in graph.successors(u) if v.startswith("<")]
-        while frontier:
-            node = frontier.pop()
-            if node not in live_pseudo:
-                live_pseudo.add(node)
-                frontier += [v for v in graph.successors(node) if v.startswith("<")]
-        self.indirectly_called = {v for u in live_pseudo for v in graph.successors(u) if not v.startswith("<")}
         self.memo: dict[tuple[str, int], Found] = {}
+        self._callers: dict[str, list[tuple[str, CallSite]]] = {}
+        self._live_pseudo: dict[str, bool] = {}
+
+    def callers(self, function: str) -> list[tuple[str, CallSite]]:
+        """(caller, call) for each call of ``function`` in a reachable function."""
+        found = self._callers.get(function)
+        if found is None:
+            found = []
+            for caller in self.graph.predecessors(function) if function in self.graph else ():
+                fn = self.facts.functions.get(caller) if caller in self.reachable else None
+                found += [(caller, call) for call in (fn.calls if fn else ()) if call.callee == function]
+            self._callers[function] = found
+        return found
+
+    def _pseudo_is_live(self, node: str) -> bool:
+        """Is the pseudo node (dispatch or type group) ``node`` entered from reachable code,
+        directly or through other pseudo nodes?"""
+        known = self._live_pseudo.get(node)
+        if known is None:
+            seen, stack, known = {node}, [node], False
+            while stack and not known:
+                for p in self.graph.predecessors(stack.pop()):
+                    if not p.startswith("<"):
+                        known = known or p in self.reachable
+                    elif p not in seen:
+                        seen.add(p)
+                        stack.append(p)
+            self._live_pseudo[node] = known
+        return known
+
+    def indirectly_called(self, function: str) -> bool:
+        """Can a live pointer call (through a dispatch or group node) enter ``function``?"""
+        return function in self.graph and any(
+            p.startswith("<") and self._pseudo_is_live(p) for p in self.graph.predecessors(function)
+        )
 
     def param_values(self, function: str, index: int, stack: frozenset[tuple[str, int]] = frozenset()) -> Found:
         key = (function, index)
@@ -95,14 +120,14 @@ class _Resolver:
             return frozenset(), ()
         numbers: set[int] = set()
         unresolved: list[Unresolved] = []
-        for caller, call in self.callers.get(function, ()):
+        for caller, call in self.callers(function):
             value = dict(call.args).get(index)
             found, missing = self.value(caller, value, stack | {key}, callee=function)
             numbers |= found
             unresolved += missing
         if function in self.roots:
             unresolved.append(Unresolved(function, f"syscall number in parameter {index} of an entry point"))
-        if function in self.indirectly_called:
+        if self.indirectly_called(function):
             unresolved.append(
                 Unresolved(function, f"syscall number in parameter {index}, and called through a pointer")
             )
@@ -169,7 +194,7 @@ class _Resolver:
 def resolve_syscalls(
     facts: Facts,
     natives: dict[str, NativeFunction],
-    graph: nx.DiGraph,
+    graph: Digraph,
     reachable: Iterable[str],
     roots: Iterable[str] = (),
 ) -> SyscallSet:
@@ -204,7 +229,7 @@ def resolve_syscalls(
     )
 
 
-def field_numbers(facts: Facts, graph: nx.DiGraph, roots: Iterable[str] = ()) -> dict[str, frozenset[int] | None]:
+def field_numbers(facts: Facts, graph: Digraph, roots: Iterable[str] = ()) -> dict[str, frozenset[int] | None]:
     """Every number each field that some site loads its number from can hold, as the
     resolution above finds it (whole program); None for a field with a value nobody can know."""
     resolver = _whole_program(facts, graph, frozenset(roots))
@@ -221,7 +246,7 @@ def field_numbers(facts: Facts, graph: nx.DiGraph, roots: Iterable[str] = ()) ->
     return out
 
 
-def _whole_program(facts: Facts, graph: nx.DiGraph, roots: frozenset[str]) -> _Resolver:
+def _whole_program(facts: Facts, graph: Digraph, roots: frozenset[str]) -> _Resolver:
     """A resolver over every defined function: what stores into a number field can put there."""
     defined = frozenset(n for n, fn in facts.functions.items() if not fn.declaration)
     resolver = _Resolver(facts, graph, defined, roots)

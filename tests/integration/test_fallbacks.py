@@ -13,6 +13,11 @@ from pathlib import Path
 
 import pytest
 
+from ccsandbox.analysis.asm_model import load_asm_model
+from ccsandbox.analysis.callgraph import build_call_graph, call_graph_with_fewer_sites
+from ccsandbox.analysis.fallbacks import prune_fallbacks
+from ccsandbox.analysis.settings import parse_min_kernel
+from ccsandbox.facts.extract import load_facts
 from ccsandbox.syscalls import SYSCALL_NUMBERS as NR
 
 from .helpers import REPO
@@ -109,3 +114,20 @@ def test_analyze_and_explain_say_what_the_rule_removed(builds: dict[str, tuple[P
         [cc_sandbox, "make", "--min-kernel", "six", "-C", "/nonexistent"], capture_output=True, text=True
     )
     assert bad.returncode != 0 and "MAJOR.MINOR" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_the_newer_kernels_call_graph_is_the_one_a_fresh_build_gives(builds: dict[str, tuple[Path, dict]]) -> None:
+    """One graph build serves both analyses: the edges of the pruned functions alone are built
+    again, and the result is the graph of the pruned facts, but for dispatch nodes that only a
+    removed site used (nothing enters them)."""
+    binary, _ = builds["default"]
+    facts, natives = load_facts(binary), load_asm_model()
+    pruning = prune_fallbacks(facts, natives, parse_min_kernel("6.1"))
+    assert pruning.removed
+    changed = {site.function for site in pruning.removed}
+    derived = call_graph_with_fewer_sites(build_call_graph(facts, natives), facts, pruning.facts, natives, changed)
+    fresh = build_call_graph(pruning.facts, natives)
+    unused = {n for n in derived.graph if n not in fresh.graph}
+    assert all(n.startswith("<indirect ") and not list(derived.graph.predecessors(n)) for n in unused)
+    assert derived.graph.subgraph(fresh.graph).succ == fresh.graph.succ
+    assert (derived.indirect_sites, derived.indirect_targets) == (fresh.indirect_sites, fresh.indirect_targets)
