@@ -226,6 +226,7 @@ def run_link(sysroot: Sysroot, inv: Invocation) -> int | LinkResult:
             layout.functions,
             in_libc=libc.contains,
             level=link_level(inv.args),
+            labels=layout.labels,
         )
         if document is not None:
             staged.with_name(staged.name + ".policy.json").write_text(json.dumps(document, indent=1) + "\n")

@@ -45,13 +45,16 @@ FunctionSymbol = tuple[str, int, int]
 
 class LinkedLayout(NamedTuple):
     """What the start-up check read from the linked ELF, for the checks against the facts:
-    the .fini_array entries, and every function symbol (the syscall-instruction backstop)."""
+    the .fini_array entries, every function symbol, and every symbol in executable code (where
+    the disassembler starts decoding: the syscall-instruction backstop)."""
 
     fini_array: tuple[FiniEntry, ...]
     functions: tuple[FunctionSymbol, ...]
+    labels: tuple[FunctionSymbol, ...] = ()
 
 
 ENTRY = "_start"
+SHF_EXECINSTR = 0x4
 #: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
 INIT_SIZE = 3
 
@@ -144,12 +147,16 @@ def check_startup(binary: Path, program: str) -> LinkedLayout:
             by_address: dict[int, str] = {}
             functions: dict[int, set[str]] = {}
             symbols: list[FunctionSymbol] = []
+            labels: list[FunctionSymbol] = []
+            code = {k for k, sec in enumerate(elf.iter_sections()) if sec["sh_flags"] & SHF_EXECINSTR}
             if isinstance(symtab, SymbolTableSection):
                 for sym in symtab.iter_symbols():
                     kind, address = sym["st_info"]["type"], sym["st_value"]
                     if kind in ("STT_FUNC", "STT_NOTYPE") and address and sym.name:
                         by_name.setdefault(sym.name, address)
                         by_address.setdefault(address, sym.name)
+                        if sym["st_shndx"] in code:
+                            labels.append((sym.name, address, sym["st_size"]))
                     if kind == "STT_FUNC" and address:
                         functions.setdefault(address, set()).add(sym.name)
                         if sym.name:
@@ -184,4 +191,4 @@ def check_startup(binary: Path, program: str) -> LinkedLayout:
     check_w_xor_x(segments, program)
     entries = struct.iter_unpack("<Q", fini_table[: len(fini_table) // 8 * 8])
     fini_array = tuple((address, frozenset(functions.get(address, ()))) for (address,) in entries)
-    return LinkedLayout(fini_array, tuple(symbols))
+    return LinkedLayout(fini_array, tuple(symbols), tuple(labels))

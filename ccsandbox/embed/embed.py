@@ -139,6 +139,7 @@ def analyse_and_embed(
     functions: Sequence[tuple[str, int, int]] = (),
     in_libc: Callable[[str], bool] = lambda name: False,
     level: str = "",
+    labels: Sequence[tuple[str, int, int]] = (),
 ) -> tuple[dict[str, Any] | None, list[str]]:
     """The policy document for ``staged``, and notes for the user.
 
@@ -146,7 +147,7 @@ def analyse_and_embed(
     CC_SANDBOX_NO_PLUGIN=1) from the module, as ``analyze`` gets them: opt-19 with the plugin,
     else the llvmlite extractor. ``phases`` are the transitions the marker pass placed
     (``--phase-entry``/``--phase-at``): one more filter each, and a "phases" entry in the policy.
-    ``fini_array`` and ``functions`` are what the start-up check read from the linked ELF
+    ``fini_array``, ``functions`` and ``labels`` are what the start-up check read from the linked ELF
     (``driver.startup.check_startup``). ``in_libc`` and ``level`` (the link's -O) shape the
     refusals: a site cc-sandbox cannot read in musl is reported as cc-sandbox's limitation, not
     as advice to rewrite libc.
@@ -174,7 +175,7 @@ def analyse_and_embed(
             raise LinkError(f"analysing {program} failed: {err}") from None
         return None, [f"analysing {program} failed: {err}"]
     if options.sandbox:
-        check_syscall_instructions(staged, functions, parsed, result.natives, program, in_libc, level)
+        check_syscall_instructions(staged, functions, parsed, result.natives, program, in_libc, level, labels)
         check_fini_array(fini_array, set(parsed.dtors), program)
     document = result.document(execs, phase_sets if phases else None)
     notes = []
