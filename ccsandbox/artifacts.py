@@ -10,11 +10,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from .errors import ModuleError, NotOurBinaryError, ProbeLinkError
+from .magic import BITCODE_MAGICS
 
 __all__ = ["BITCODE_MAGICS", "find_module", "is_bitcode", "sidecar_paths"]
-
-#: The first four bytes of an LLVM bitcode file: raw, or in the wrapper header that Darwin uses.
-BITCODE_MAGICS = (b"BC\xc0\xde", b"\xde\xc0\x17\x0b")
 
 
 def is_bitcode(head: bytes) -> bool:

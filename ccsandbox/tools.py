@@ -19,16 +19,7 @@ from .errors import ToolNotFoundError
 LLVM_MAJOR = 19
 APT_PACKAGES = "clang-19 lld-19 llvm-19 llvm-19-dev libclang-rt-19-dev"
 
-__all__ = ["LLVM_MAJOR", "check_llvm_override", "find_llvm_tool", "llvm_bin_dir"]
-
-
-def check_llvm_override() -> None:
-    """Refuse a ``CC_SANDBOX_LLVM_BIN`` that is not a directory (cheap; every driver call checks)."""
-    override = os.environ.get("CC_SANDBOX_LLVM_BIN")
-    if override and not os.path.isdir(override):
-        raise ToolNotFoundError(
-            f"CC_SANDBOX_LLVM_BIN={override} is not a directory; unset it to use /usr/lib/llvm-19/bin"
-        )
+__all__ = ["LLVM_MAJOR", "find_llvm_tool", "llvm_bin_dir"]
 
 
 def llvm_bin_dir() -> Path:

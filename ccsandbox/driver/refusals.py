@@ -9,8 +9,8 @@ nothing, because it runs on every compile.
 
 from __future__ import annotations
 
-from ..artifacts import BITCODE_MAGICS
 from ..errors import UnsupportedFlagError
+from ..magic import BITCODE_MAGICS
 
 __all__ = [
     "assembly_input",
