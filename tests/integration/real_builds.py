@@ -112,17 +112,26 @@ def build_once(name: str, work: Path, env: dict[str, str], timeout: float = 1800
     tree = work / name  # the recipe's WORKDIR: one per recipe, so a relink touches only its programs
     with _kept(tree) as (record, write):
         key = link_key()
-        last = Path(record.get("last", "/nonexistent"))
-        if record.get("link") != key or not last.exists():
+        # paths are kept relative to the tree, so that a copy of it (CC_SANDBOX_REAL_WORK) never
+        # unlinks the programs of the tree it was copied from
+        last = tree / record.get("last", "/nonexistent")
+        if record.get("link") != key or not last.exists() or Path(record.get("last", "")).is_absolute():
             for program in record.get("programs", []):
-                Path(program).unlink(missing_ok=True)  # so that make links it again
+                if not Path(program).is_absolute():
+                    (tree / program).unlink(missing_ok=True)  # so that make links it again
             started = time.time()
             done = run([str(REAL / name / "build.sh"), str(tree)], env, timeout=timeout)
             assert done.returncode == 0, done.stderr[-3000:]
             manifests = [m for m in tree.rglob("*.link.json") if m.stat().st_mtime >= started - 1]
             last = Path(done.stdout.strip().splitlines()[-1])
-            programs = {str(m)[: -len(".link.json")] for m in manifests} | set(record.get("programs", []))
-            record = {"link": key, "last": str(last), "stderr": done.stderr, "programs": sorted(programs)}
+            kept = {p for p in record.get("programs", []) if not Path(p).is_absolute()}
+            programs = {str(m.relative_to(tree))[: -len(".link.json")] for m in manifests} | kept
+            record = {
+                "link": key,
+                "last": str(last.relative_to(tree)),
+                "stderr": done.stderr,
+                "programs": sorted(programs),
+            }
             write(record)
         _built[name, work] = (last, str(record["stderr"]))
     return _built[name, work]
