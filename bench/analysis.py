@@ -4,8 +4,9 @@ For each program given (default: the three real programs, built by the tests' re
 bench/realwork.py):
 
 * facts: opt-19 + plugin on PROG.bc (standalone), the llvmlite reference extractor for scale;
-* analysis: `cc-sandbox analyze` from the facts written at link time (the normal path) and from
-  the bare .bc (a copy without sidecar facts);
+* analysis: `cc-sandbox analyze` from the facts written at link time (the normal path), from
+  the bare .bc (a copy without sidecar facts: it carries them) and from a plain one (its raw
+  bitcode alone: the plugin runs);
 * link: the program's final link through cc-sandbox-cc, without and with the in-link pass.
 
     .venv/bin/python bench/analysis.py [--runs N] [BINARY ...]
@@ -25,6 +26,8 @@ import time
 from pathlib import Path
 
 from realwork import PROGRAMS, real_work
+
+from ccsandbox.carried import payload
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,6 +71,8 @@ def measure(binary: Path, runs: int) -> dict[str, object]:
         bare = Path(tmp) / module.name
         shutil.copy(module, bare)
         row["analyze_bare_bc_s"] = round(timed([str(BIN / "cc-sandbox"), "analyze", str(bare)], runs), 3)
+        bare.write_bytes(payload(bare.read_bytes()))
+        row["analyze_plain_bc_s"] = round(timed([str(BIN / "cc-sandbox"), "analyze", str(bare)], runs), 3)
     manifest = json.loads(Path(f"{binary}.link.json").read_text())
     with tempfile.TemporaryDirectory() as tmp:
         argv = list(manifest["argv"])

@@ -5,7 +5,8 @@
 For redis-server (--entry aeMain), sqlite3 (--entry shell_exec) and ls (--at main:clear_files)
 built under DIR (default: the tests' trees, bench/realwork.py), times the whole command (wall
 clock and CPU time, best of N runs) from the facts the link wrote, and from a bare copy
-of the module (no facts beside it: the pass plugin runs on it first). Writes
+of the module (no facts beside it: it carries them, ccsandbox/carried.py; a module of an older
+link, raw bitcode, has the pass plugin run on it first). Writes
 bench/results/phasecut.json. The study's temporal specialization took 2+ minutes per program.
 """
 

@@ -48,6 +48,11 @@ class FactsVersionError(FactsFormatError):
     """Facts written in a format version this cc-sandbox does not read (e.g. by an older one)."""
 
 
+class CarriedFactsError(FactsFormatError):
+    """The facts a module carries after its bitcode cannot be used: a malformed or truncated
+    trailer, or a sha256 that is not the bitcode's (facts of another module)."""
+
+
 class AnalysisError(CcSandboxError):
     """The analysis cannot produce a sound policy (e.g. unresolved syscalls with --unresolved=refuse)."""
 

@@ -1,7 +1,8 @@
 """The final link: run lld into a staging directory, check what it produced, then publish.
 
-Publishing renames the module, map, manifest and finally the binary over the user's output, so
-a failed link never leaves a partial output and never destroys the previous good one.
+Publishing renames the module (wrapped to carry the facts of this link, ``ccsandbox.carried``), map,
+manifest and finally the binary over the user's output, so a failed link never leaves a partial
+output and never destroys the previous good one.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from pathlib import Path
 
 from .. import __version__
 from ..artifacts import sidecar_paths
+from ..carried import pack
 from ..embed.embed import analyse_and_embed
 from ..embed.options import options_from_env
 from ..embed.phases import check_kept, check_marker_report, check_specs, marker_environment
@@ -97,11 +99,24 @@ def _manifest(
     }
 
 
+def _carrying_module(staged: Path) -> Path:
+    """The module to publish: lld's, wrapped to carry the facts the pass wrote in this link
+    (``ccsandbox.carried``), so that a copy of ``OUT.bc`` alone needs no extraction; lld's own
+    file when the pass did not run (no facts to carry)."""
+    module = staged.with_name(staged.name + ".0.5.precodegen.bc")
+    facts = staged.with_name(staged.name + ".facts")
+    if not facts.is_file():
+        return module
+    wrapped = staged.with_name(staged.name + ".carrying.bc")
+    wrapped.write_bytes(pack(module.read_bytes(), facts.read_bytes()))
+    return wrapped
+
+
 def _publish(staged: Path, output: Path, manifest: dict[str, object]) -> None:
     side = sidecar_paths(output)
     staged_manifest = staged.with_name(staged.name + ".link.json")
     staged_manifest.write_text(json.dumps(manifest, indent=1) + "\n")
-    os.replace(staged.with_name(staged.name + ".0.5.precodegen.bc"), side["module"])
+    os.replace(_carrying_module(staged), side["module"])
     os.replace(staged.with_name(staged.name + ".map"), side["map"])
     os.replace(staged_manifest, side["manifest"])
     staged_policy = staged.with_name(staged.name + ".policy.json")

@@ -110,14 +110,16 @@ def _number_fields(module: IRModule) -> dict[str, list[int]]:
     return initial
 
 
-def extract_facts(module_path: Path) -> dict[str, Any]:
-    """Facts of the bitcode module at ``module_path``."""
+def extract_facts(module_path: Path, bitcode: bytes | None = None) -> dict[str, Any]:
+    """Facts of the bitcode module at ``module_path`` (or of ``bitcode``, its bytes; the path then
+    only names them in errors). A wrapped module (``ccsandbox.carried``) is read as LLVM reads it."""
     import llvmlite.binding as llvm
 
     try:
         # a fresh context: in a shared one, a second module's struct types get renamed
         # (struct.anon.2 -> struct.anon.2.5), which would change their field keys
-        module = llvm.parse_bitcode(module_path.read_bytes(), context=llvm.create_context())
+        data = module_path.read_bytes() if bitcode is None else bitcode
+        module = llvm.parse_bitcode(data, context=llvm.create_context())
     except RuntimeError as err:
         raise ModuleError(f"{module_path} is corrupt bitcode: {str(err).strip().splitlines()[0]}") from None
     functions = [

@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from ccsandbox.carried import unpack
+
 from .builds import ExampleBuilds
 from .helpers import copy_example, run
 
@@ -145,6 +147,8 @@ def test_links_without_the_in_link_pass_still_embed_the_same_filter(
     assert run([str(work / "hello")], tool_env).returncode == 0
     ours, reference = (embedded(cc_sandbox, tool_env, d / "hello") for d in (work, plain))
     assert ours["allowed"] == reference["allowed"] and ours["problems"] == []
+    module = (work / "hello.bc").read_bytes()
+    assert module[:4] == b"BC\xc0\xde" and unpack(module).facts is None, "no facts to carry: lld's module as it is"
 
 
 def test_analyze_and_explain_say_what_is_wrong_in_one_line(
