@@ -23,11 +23,11 @@ from dataclasses import dataclass
 
 from . import insn as bpf
 from .args import ArgRule, compile_rule
+from .assemble import assemble
+from .dispatch import Span, code, plan
 from .insn import Insn
 
-LEAF_SIZE = 4
-
-__all__ = ["ACTIONS", "Action", "build_filter"]
+__all__ = ["ACTIONS", "Action", "build_filter", "spans"]
 
 
 @dataclass(frozen=True)
@@ -48,31 +48,29 @@ class Action:
 ACTIONS = ("kill", "trap", "errno", "log")
 
 
-def _leaf(rules: list[tuple[int, int]], default: int, checks: Mapping[int, ArgRule]) -> list[Insn]:
-    m = len(rules)
-    code = [bpf.jump(bpf.JEQ, nr, m, 0) for nr, _ in rules]  # jeq i -> the i-th target below
-    code.append(bpf.ret(default))
-    blocks: list[list[Insn]] = []
-    for i, (nr, value) in enumerate(rules):
-        if nr in checks:
-            # a ja from target i over the targets after it and the blocks before this one
-            skip = (m - 1 - i) + sum(len(b) for b in blocks)
-            code.append(Insn(bpf.JMP | bpf.JA, 0, 0, skip))
-            blocks.append(compile_rule(checks[nr], value, default))
+def spans(rules: Mapping[int, int], default: int, checks: Mapping[int, list[Insn]]) -> list[Span]:
+    """The number line cut into runs of one verdict: ``rules`` (number -> return value) below
+    the x32 bit, ``default`` between them; the x32 numbers killed; -1 ``default`` (a tracer's
+    skip, see the module's docstring). A syscall with ``checks`` is a span of its own."""
+    found: list[Span] = []
+
+    def add(lo: int, hi: int, value: int, block: tuple[Insn, ...] = ()) -> None:
+        if found and not block and not found[-1].checks and found[-1].value == value and found[-1].hi == lo - 1:
+            found[-1] = found[-1]._replace(hi=hi)
         else:
-            code.append(bpf.ret(value))
-    return code + [insn for block in blocks for insn in block]
+            found.append(Span(lo, hi, value, block))
 
-
-def _tree(rules: list[tuple[int, int]], default: int, checks: Mapping[int, ArgRule]) -> list[Insn]:
-    if len(rules) <= LEAF_SIZE:
-        return _leaf(rules, default, checks)
-    mid = len(rules) // 2
-    left, right = _tree(rules[:mid], default, checks), _tree(rules[mid:], default, checks)
-    pivot = rules[mid][0]
-    if len(left) <= 255:
-        return [bpf.jump(bpf.JGE, pivot, len(left), 0), *left, *right]
-    return [bpf.jump(bpf.JGE, pivot, 0, 1), Insn(bpf.JMP | bpf.JA, 0, 0, len(left)), *left, *right]
+    nxt = 0
+    for nr, value in sorted(rules.items()):
+        if nr > nxt:
+            add(nxt, nr - 1, default)
+        add(nr, nr, value, tuple(checks.get(nr, ())))
+        nxt = nr + 1
+    if nxt < bpf.X32_SYSCALL_BIT:
+        add(nxt, bpf.X32_SYSCALL_BIT - 1, default)
+    add(bpf.X32_SYSCALL_BIT, 0xFFFFFFFE, bpf.RET_KILL_PROCESS)
+    add(0xFFFFFFFF, 0xFFFFFFFF, default)
+    return found
 
 
 def build_filter(
@@ -91,20 +89,21 @@ def build_filter(
     ['0x7fff0000', '0x80000000', '0x7fff0000']
     """
     rules = {nr: bpf.RET_ALLOW for nr in allowed if 0 <= nr < bpf.X32_SYSCALL_BIT}
-    rules.update(special or {})
+    rules.update({nr: value for nr, value in (special or {}).items() if 0 <= nr < bpf.X32_SYSCALL_BIT})
     default = action.value
     prologue = [
         bpf.load(bpf.OFFSET_ARCH),
         bpf.jump(bpf.JEQ, bpf.AUDIT_ARCH_X86_64, 1, 0),
         bpf.ret(bpf.RET_KILL_PROCESS),
         bpf.load(bpf.OFFSET_NR),
-        bpf.jump(bpf.JGE, bpf.X32_SYSCALL_BIT, 0, 3),
-        bpf.jump(bpf.JEQ, 0xFFFFFFFF, 1, 0),
-        bpf.ret(bpf.RET_KILL_PROCESS),
-        bpf.ret(default),
-    ]
-    checks = {nr: rule for nr, rule in (args or {}).items() if rules.get(nr) == bpf.RET_ALLOW}
-    program = prologue + (_tree(sorted(rules.items()), default, checks) if rules else [bpf.ret(default)])
+    ]  # the checks' blocks are placed by code() and assemble(), whatever their size
+    checks = {
+        nr: compile_rule(rule, bpf.RET_ALLOW, default)
+        for nr, rule in (args or {}).items()
+        if rules.get(nr) == bpf.RET_ALLOW
+    }
+    found = spans(rules, default, checks)
+    program = assemble(prologue + code(found, plan(found)))
     if len(program) > bpf.MAX_INSNS:
         raise ValueError(f"filter of {len(program)} instructions exceeds the kernel's {bpf.MAX_INSNS}")
     return program
