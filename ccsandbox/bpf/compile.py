@@ -1,19 +1,29 @@
 """From an allowed set to a seccomp filter (pure).
 
-Layout (what libseccomp emits, without its argument machinery)::
+Layout::
 
     ld [arch]; jeq AUDIT_ARCH_X86_64 else -> kill process      (i386/x32 bypasses)
-    ld [nr];   jge 0x40000000 -> (nr == -1 ? default : kill)     (x32 numbers; -1 is a tracer skip)
-    balanced tree of jge over the sorted rule numbers, leaves of <= 4 jeq, each leaf ending in
-    its own returns: ``ret`` for a plain verdict, ``ja`` to the leaf's argument checks for a
-    syscall with an argument rule (:mod:`.args`)
+    ld [nr]
+    a tree over the spans of the number line (:mod:`.dispatch`): jge between spans, jeq chains
+    for single numbers among a stretch of one verdict; its leaves ``ret`` a verdict, or are the
+    argument checks of a syscall with an argument rule (:mod:`.args`)
 
-The tree looks only at the number, and only the leaves of constrained syscalls read arguments,
-so for every other syscall the verdict depends on the number alone: the kernel's constant-action
-bitmap (Linux 5.11+) caches it and the filter costs nothing per call after the first. A
-constrained syscall runs the filter on every call (see bench/seccomp.py for the cost).
-Conditional jumps reach at most 255 instructions; a subtree too large to jump over is entered
-through a ``ja`` (32-bit offset) instead, and so is each block of argument checks.
+The number line ``0 .. 2**32-1`` is cut into spans of one verdict (:func:`spans`): the rule
+numbers and the default between them below the x32 bit; every number with the x32 bit
+(0x40000000) killed, as an x32 call of an allowed number would otherwise bypass the x86_64
+rules; and -1 given the default action, as libseccomp's filters do: it is no x32 call but what a
+tracer sets the number to so that the kernel skips the syscall. Consecutive spans of one verdict
+are one (under kill, everything from the last rule up, x32 numbers and -1 included).
+
+Only the leaves of checked syscalls read arguments, so for every other syscall the verdict
+depends on the number alone: the kernel's action cache (Linux 5.11+, :mod:`.cache`) holds every
+allowed one as allowed, and such a call never runs the filter. A checked syscall runs it on
+every call (bench/seccomp.py gives the cost) and reaches its check in at most one jump more than
+a balanced tree's depth. The tree's shape is what installing costs least (:mod:`.dispatch`):
+the kernel walks it once for each of the 470 native numbers at install, and every instruction
+costs about 80 walked ones to check, convert and JIT. :mod:`.assemble` then places it within
+classic BPF's 255-instruction conditional jumps, sharing each ``ret`` and entering anything out
+of reach through a ``ja``.
 """
 
 from __future__ import annotations
