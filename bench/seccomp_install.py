@@ -124,6 +124,20 @@ def first_installs(plain: Path, programs: dict[str, list[Insn]], runs: int, tmp:
     return rows
 
 
+def stacked_installs(plain: Path, programs: dict[str, list[Insn]], runs: int, tmp: Path) -> dict[str, float]:
+    """The old row, for comparison: microseconds per install of 50 filters stacked in one
+    process (after the first, the kernel emulates only what the filter below still caches:
+    mostly re-installs), median of ``runs``."""
+    times: dict[str, list[float]] = {name: [] for name in programs}
+    for _ in range(runs):
+        for name, program in programs.items():
+            blob = tmp / f"stacked-{name}.bpf"
+            blob.write_bytes(pack(program))
+            out = subprocess.run([str(plain), "install", str(blob), "50"], capture_output=True, text=True, check=True)
+            times[name].append(float(out.stdout))
+    return {name: round(statistics.median(values), 2) for name, values in times.items()}
+
+
 def fit(rows: list[dict[str, Any]]) -> dict[str, float]:
     """Least squares ``us = fixed + per_insn * insns + per_step * steps`` over ``rows``."""
     a = np.array([[1.0, r["insns"], r["steps"]] for r in rows])
