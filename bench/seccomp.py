@@ -1,22 +1,28 @@
 """Runtime cost of the embedded filter, side by side in one run.
 
-* ns per getppid(): no filter; cc-sandbox's embedded filter; libseccomp's binary-tree filter
-  (OPTIMIZE=2) for the same allowlist (plus execve, which loading it before exec needs);
-* microseconds to install the embedded filter (seccomp() with TSYNC), the start-up cost;
-* ns per getppid(VALUE) under a filter where getppid is allowed by number only (the kernel's
-  constant-action cache answers), and where it is allowed only for argument values: a set of 8
-  32-bit values (the last one passed: the longest path), and one 64-bit value (both halves);
-  the same three rules as cc-sandbox compiles them and as libseccomp (OPTIMIZE=2) does, both
-  installed by the same loader;
-* the link-time cost of embedding on a built program (default: redis-server from the tests' trees, bench/realwork.py):
-  the same link with --no-sandbox and with the sandbox, medians of --runs.
+* ns per getppid(), medians of --runs runs of --calls calls, the configurations taken in turn:
+  no filter; the allow-all filter that checks the arch (the floor: any filter moves syscalls to
+  the kernel's slower entry path, so a cached call can cost no less); cc-sandbox's embedded filter
+  (getppid answered from the kernel's action cache); the layout before the interval dispatch and
+  libseccomp's binary tree (OPTIMIZE=2) for the same allowlist, both loaded by the same loader;
+* the argument tiers: getppid(VALUE) allowed by number only (cached), by a set of 8 32-bit
+  values (the last one passed: the longest path), and by one 64-bit value (both halves), as
+  cc-sandbox compiles the rule and as libseccomp does;
+* the first install in a fresh process, median of --installs processes, for the floor, the layout
+  before, ours and libseccomp's, for this program's policy and for redis-server's, with the
+  kernel model's count of instructions walked and a fit of the cost per instruction and per
+  instruction walked (bench/seccomp_install.py);
+* the link-time cost of embedding on a built program (default: redis-server from the tests'
+  trees, bench/realwork.py): the same link with --no-sandbox and with the sandbox, medians of
+  --runs // 2; the link's output goes to a temporary directory, the kept tree is not touched.
 
-    .venv/bin/python bench/seccomp.py [--calls N] [--runs N] [--link BINARY]
+    .venv/bin/python bench/seccomp.py [--calls N] [--runs N] [--installs N] [--link BINARY]
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
 import shutil
@@ -25,14 +31,15 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from realwork import program
+from seccomp_install import CALIBRATION, FLOOR, filters, first_installs, fit, policy_inputs, stacked_installs
 
 from ccsandbox.bpf.args import ArgCmp, ArgRule
-from ccsandbox.bpf.compile import Action, build_filter
-from ccsandbox.bpf.insn import pack
+from ccsandbox.bpf.compile import build_filter
+from ccsandbox.bpf.insn import Insn, pack
 from ccsandbox.bpf.libseccomp import libseccomp_filter
 
 REPO = Path(__file__).resolve().parent.parent
@@ -53,19 +60,6 @@ def _build(work: Path, *options: str) -> Path:
     return work / "seccomp_cost"
 
 
-def _libseccomp_loader(allowed: list[int]) -> Callable[[], None]:
-    import pyseccomp as seccomp
-
-    def load() -> None:
-        f = seccomp.SyscallFilter(defaction=seccomp.KILL_PROCESS)
-        f.set_attr(seccomp.Attr.CTL_OPTIMIZE, 2)
-        for nr in sorted(set(allowed) | {59}):
-            f.add_rule(seccomp.ALLOW, nr)
-        f.load()
-
-    return load
-
-
 #: getppid's argument rules: (name, rule, the value passed); getppid ignores its argument, so
 #: the rows differ only by what the filter does.
 ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
@@ -75,35 +69,61 @@ ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
 )
 
 
-def _libseccomp_blob(allowed: list[int], rules: dict[int, ArgRule], path: Path) -> Path:
-    path.write_bytes(pack(libseccomp_filter(allowed, rules)))
-    return path
+def _blob(tmp: Path, name: str, insns: list[Insn]) -> str:
+    path = tmp / f"{name}.bpf"
+    path.write_bytes(pack(insns))
+    return str(path)
 
 
-def _arg_rows(plain: Path, allowed: list[int], tmp: Path, calls: int, runs: int) -> dict[str, float]:
-    rows: dict[str, float] = {}
-    with_getppid = sorted(set(allowed) | {GETPPID})
+def _per_call(
+    plain: Path, ours: Path, programs: dict[str, list[Insn]], tmp: Path, calls: int, runs: int
+) -> dict[str, float]:
+    """ns per getppid() in each configuration, medians of ``runs`` taken in turn."""
+    allowed, action, special, _ = policy_inputs(Path(f"{ours}.policy.json"))
+    n = str(calls)
+    commands = {
+        "no_filter": [str(plain), "loop", n],
+        "allow_all_floor": [str(plain), "filterloop", _blob(tmp, "floor", FLOOR), n, "0"],
+        "cc_sandbox": [str(ours), "loop", n],
+        "cc_sandbox_before": [str(plain), "filterloop", _blob(tmp, "before", programs["before"]), n, "0"],
+        "libseccomp_tree": [str(plain), "filterloop", _blob(tmp, "libseccomp", programs["libseccomp"]), n, "0"],
+    }
+    with_getppid = allowed | {GETPPID}
     for name, rule, value in ARG_CASES:
         rules: dict[int, ArgRule] = {GETPPID: rule} if rule else {}
-        ours = tmp / f"{name}.bpf"
-        ours.write_bytes(pack(build_filter(set(with_getppid), Action("kill"), args=rules)))
-        theirs = _libseccomp_blob(with_getppid, rules, tmp / f"{name}.libseccomp.bpf")
-        for who, blob in (("cc_sandbox", ours), ("libseccomp", theirs)):
-            rows[f"{who}_{name}_ns"] = _median([str(plain), "filterloop", str(blob), str(calls), hex(value)], runs)
-    return rows
+        ours_blob = _blob(tmp, f"{name}-ours", build_filter(with_getppid, action, special, rules))
+        theirs_blob = _blob(tmp, f"{name}-libseccomp", libseccomp_filter(with_getppid | set(special), rules))
+        commands[f"cc_sandbox_{name}"] = [str(plain), "filterloop", ours_blob, n, hex(value)]
+        commands[f"libseccomp_{name}"] = [str(plain), "filterloop", theirs_blob, n, hex(value)]
+    times: dict[str, list[float]] = {name: [] for name in commands}
+    for _ in range(runs):
+        for name, cmd in commands.items():
+            times[name].append(float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout))
+    return {name: round(statistics.median(values), 1) for name, values in times.items()}
 
 
-def _median(cmd: list[str], runs: int, preexec: Callable[[], None] | None = None) -> float:
-    # close_fds=False: subprocess would otherwise close descriptors (close_range) after
-    # preexec_fn has loaded the libseccomp filter, which that allowlist does not allow
-    return statistics.median(
-        float(
-            subprocess.run(
-                cmd, capture_output=True, text=True, check=True, preexec_fn=preexec, close_fds=preexec is None
-            ).stdout
-        )
-        for _ in range(runs)
-    )
+def _installs(
+    plain: Path, ours: Path, redis: Path, runs: int, tmp: Path
+) -> tuple[dict[str, Any], dict[str, list[Insn]]]:
+    """First-install rows for ``ours``' policy, redis-server's (when built) and the
+    calibrations, and the fit over all of them; ``plain`` installs each."""
+    mine = filters(Path(f"{ours}.policy.json"))
+    programs = dict(CALIBRATION) | mine
+    if redis.is_file():
+        programs |= {f"redis_{name}": insns for name, insns in filters(redis).items() if name != "floor"}
+    rows = first_installs(plain, programs, runs, tmp)
+    groups: dict[str, Any] = {
+        "seccomp_cost": {name: rows[name] for name in mine},
+        "calibration": {name: rows[name] for name in CALIBRATION},
+    }
+    if redis.is_file():
+        groups["redis-server"] = {"floor": rows["floor"]} | {
+            name[len("redis_") :]: row for name, row in rows.items() if name.startswith("redis_")
+        }
+    groups["fit"] = fit(list(rows.values()))
+    stacked = {name: mine[name] for name in ("floor", "before", "cc_sandbox")}
+    groups["stacked50_us"] = stacked_installs(plain, stacked, max(5, runs // 40), tmp)
+    return groups, mine
 
 
 def _link_overhead(binary: Path, runs: int) -> tuple[float, float]:
@@ -127,28 +147,49 @@ def _link_overhead(binary: Path, runs: int) -> tuple[float, float]:
     return statistics.median(times[False]), statistics.median(times[True])
 
 
+def _report(row: dict[str, Any]) -> None:
+    calls = row["per_call_ns"]
+    print(f"per call, ns (median of {row['runs']} runs of {row['calls']} getppid):")
+    for key in ("no_filter", "allow_all_floor", "cc_sandbox", "cc_sandbox_before", "libseccomp_tree"):
+        print(f"  {key:<20} {calls[key]:>7}")
+    print(f"  {'argument tier':<20} {'ours':>7} {'libseccomp':>11}")
+    for name, _, _ in ARG_CASES:
+        print(f"  {name:<20} {calls['cc_sandbox_' + name]:>7} {calls['libseccomp_' + name]:>11}")
+    print(f"first install in a fresh process, us (median of {row['installs']}), instructions, model steps:")
+    for group in ("seccomp_cost", "redis-server", "calibration"):
+        for name, r in row["install"].get(group, {}).items():
+            print(f"  {group:<13} {name:<13} {r['us']:>7} {r['insns']:>5} {r['steps']:>6}")
+    print(f"  fit: {row['install']['fit']}")
+    print(f"  50 stacked installs in one process, us each: {row['install']['stacked50_us']}")
+    for key in ("link_no_sandbox_s", "link_sandbox_s", "embedding_overhead_pct"):
+        if key in row:
+            print(f"  {key:<20} {row[key]}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--calls", type=int, default=2_000_000)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--installs", type=int, default=200)
     parser.add_argument("--link", type=Path, default=program("redis-server"))
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
         plain = _build(Path(tmp) / "plain", "--no-sandbox")
         ours = _build(Path(tmp) / "ours")
-        allowed = [e["nr"] for e in json.loads(Path(f"{plain}.policy.json").read_text())["allowed"]]
-        loop = ["loop", str(args.calls)]
-        row = {
-            "allowed": len(allowed),
-            "filter_insns": json.loads(Path(f"{ours}.policy.json").read_text())["enforcement"]["instructions"],
-            "no_filter_ns": _median([str(plain), *loop], args.runs),
-            "cc_sandbox_ns": _median([str(ours), *loop], args.runs),
-            "libseccomp_tree_ns": _median([str(plain), *loop], args.runs, _libseccomp_loader(allowed)),
+        policy = json.loads(Path(f"{ours}.policy.json").read_text())
+        redis = Path(f"{program('redis-server')}.policy.json")
+        install, programs = _installs(plain, ours, redis, args.installs, Path(tmp))
+        embedded = policy["enforcement"]["filter_sha256"]
+        assert hashlib.sha256(pack(programs["cc_sandbox"])).hexdigest() == embedded, "not the filter the link embedded"
+        row: dict[str, Any] = {
+            "allowed": len(policy["enforcement"]["allowed"]),
+            "filter_insns": policy["enforcement"]["instructions"],
+            "calls": args.calls,
+            "runs": args.runs,
+            "installs": args.installs,
+            "per_call_ns": _per_call(plain, ours, programs, Path(tmp), args.calls, args.runs),
+            "install": install,
         }
-        blob = Path(tmp) / "filter.bpf"
-        subprocess.run([str(BIN / "cc-sandbox"), "export", str(ours), "--format", "bpf", "-o", str(blob)], check=True)
-        row["install_us"] = _median([str(plain), "install", str(blob), "50"], args.runs)
-        row |= _arg_rows(plain, allowed, Path(tmp), args.calls, args.runs)
     if Path(f"{args.link}.link.json").is_file():
         without, with_sandbox = _link_overhead(args.link, max(1, args.runs // 2))
         row |= {
@@ -156,9 +197,7 @@ def main() -> None:
             "link_sandbox_s": round(with_sandbox, 2),
             "embedding_overhead_pct": round(100 * (with_sandbox - without) / without, 1),
         }
-    width = max(len(k) for k in row)
-    for key, value in row.items():
-        print(f"{key:<{width}}  {value}")
+    _report(row)
     out = REPO / "bench/results/seccomp.json"
     out.parent.mkdir(exist_ok=True)
     out.write_text(json.dumps(row, indent=2) + "\n")

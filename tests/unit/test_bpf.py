@@ -69,12 +69,20 @@ def test_oracle_sweep_over_random_policies() -> None:
             assert (run(prog, nr) == ALLOW) == (nr in allowed), (size, nr)
 
 
-def test_every_syscall_allowed_needs_long_jumps_and_still_works() -> None:
+def test_every_syscall_allowed_is_a_few_spans() -> None:
     prog = build_filter(set(SYSCALL_NAMES), Action("kill"))
-    assert any(i.code == bpf.JMP | bpf.JA for i in prog), "the tree is too big for 8-bit jumps alone"
-    assert all(i.jt <= 255 and i.jf <= 255 for i in prog)
     assert all(run(prog, nr) == ALLOW for nr in SYSCALL_NAMES)
-    assert run(prog, 400) == KILL and len(prog) < bpf.MAX_INSNS
+    assert run(prog, 400) == KILL and run(prog, 470) == KILL and len(prog) < 20
+
+
+def test_a_filter_past_the_8_bit_jumps_still_works() -> None:
+    every_other = set(range(0, 470, 2))
+    requests: ArgRule = tuple((ArgCmp.eq(1, 0x5400 + v, 32),) for v in range(300))
+    prog = build_filter(every_other, Action("kill"), args={16: requests, 200: requests})
+    assert any(i.code == bpf.JMP | bpf.JA for i in prog), "the filter is too big for 8-bit jumps alone"
+    assert all(i.jt <= 255 and i.jf <= 255 for i in prog)
+    assert all((run(prog, nr) == ALLOW) == (nr in every_other - {16, 200}) for nr in range(1024))
+    assert run(prog, 200, args=_args(a1=0x5400 + 299)) == ALLOW and run(prog, 16, args=_args(a1=0x5400 + 300)) == KILL
 
 
 def test_verdicts_never_read_arguments_so_the_kernel_can_cache_them() -> None:
@@ -86,7 +94,8 @@ def test_binary_round_trip_and_listing() -> None:
     prog = build_filter(ALLOWED, Action("kill"))
     assert unpack(pack(prog)) == prog and len(pack(prog)) == 8 * len(prog)
     listing = disassemble(prog)
-    assert listing[0].endswith("ld [4]  (arch)") and "ret KILL_PROCESS" in listing[2]
+    assert listing[0].endswith("ld [4]  (arch)") and listing[2].endswith("ld [0]  (nr)")
+    assert "ret KILL_PROCESS" in listing[-1]
     assert any("jeq 0x3c (exit)" in line for line in listing)
 
 
