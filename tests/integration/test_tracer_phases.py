@@ -50,7 +50,9 @@ def test_an_offset_gives_the_same_split_as_the_symbol(pie: Path) -> None:
     offset = resolve_points(pie, ["work"])[0].offset
     by_symbol = _phases(run_trace([str(pie)], ["work"]), "phases")
     by_offset = _phases(run_trace([str(pie)], [hex(offset)]), "phases")
-    assert by_offset == by_symbol
+    # whether joining the thread has to wait (futex) depends on scheduling, not on the split
+    timing = {"futex"}
+    assert [p - timing for p in by_offset] == [p - timing for p in by_symbol]
 
 
 def test_our_static_echo_server_splits_at_its_serving_loop(
