@@ -88,6 +88,7 @@ class PhaseProgram:
         self.handlers = {r for r in whole.roots if r in handlers}
         self.base_roots = {r for r in whole.roots if r not in self.handlers}
         self._by_dispatch: dict[str, dict[str, list[int]]] = {}
+        self._dispatch_callers: dict[str, list[tuple[str, int | None]]] = {}
         #: functions only the start-up calls through a pointer: no other pointer call enters them
         self.startup_only = {n for n in STARTUP_ONLY if n in facts.functions and self.startup_callers(n) is not None}
         self.direct_callers: dict[str, list[tuple[str, int]]] = defaultdict(list)  # callee -> (fn, site)
@@ -152,21 +153,38 @@ class PhaseProgram:
             return callers
         return None
 
-    def callers(self, target: str) -> Iterable[tuple[str, int | None]]:
+    def callers(self, target: str, seen: set[str] | None = None) -> Iterable[tuple[str, int | None]]:
         """(caller, site index) for every live call that may enter ``target``; the index is None
-        for callers without order facts (assembly): their whole code counts."""
+        for callers without order facts (assembly): their whole code counts. ``seen``: dispatch
+        nodes whose callers the caller of this method has had already (skipped, and added to).
+        A walk up the stack meets the same few dispatch nodes from thousands of targets
+        (sqlite3: 688,000 pairs for 1,600 targets), and their callers are the same each time."""
         yield from self.direct_callers.get(target, ())
         startup = self.startup_callers(target)
         for node in self.dispatches_reaching(target):
+            if startup is not None:  # only the start-up's own pointer calls: not the node's list
+                yield from ((c, i) for c, i in self.dispatch_callers(node) if c in startup)
+                continue
+            if seen is not None:
+                if node in seen:
+                    continue
+                seen.add(node)
+            yield from self.dispatch_callers(node)
+
+    def dispatch_callers(self, node: str) -> list[tuple[str, int | None]]:
+        """(live caller, its site index, or None without order facts) of dispatch ``node`` (cached)."""
+        if node not in self._dispatch_callers:
+            found: list[tuple[str, int | None]] = []
             for caller in self.graph.predecessors(node):
-                if caller not in self.live or (startup is not None and caller not in startup):
+                if caller not in self.live:
                     continue
                 fn = self.facts.functions.get(caller)
                 if fn is None or not fn.sites:
-                    yield caller, None
+                    found.append((caller, None))
                     continue
-                for index in self.indirect_sites(caller).get(node, ()):
-                    yield caller, index
+                found += [(caller, index) for index in self.indirect_sites(caller).get(node, ())]
+            self._dispatch_callers[node] = found
+        return self._dispatch_callers[node]
 
     def descendants(self, sources: Iterable[str], skip: frozenset[str] = frozenset()) -> set[str]:
         """Nodes reachable from ``sources`` (included), not entering ``skip``."""

@@ -78,9 +78,10 @@ def phase_reach(
     in_progress: dict[str, set[int]] = defaultdict(set)  # caller -> its call sites on the stack
     # when T first runs, F has not run yet: only code reachable without entering F is on the stack
     before = program.descendants(program.whole.roots, skip=frozenset(whole_entries)) if whole_entries else None
+    seen_dispatch: set[str] = set()
     while hosts:
         target = hosts.popleft()
-        for caller, index in program.callers(target):
+        for caller, index in program.callers(target, seen_dispatch):
             if before is not None and caller not in before:
                 continue  # only runs inside F (e.g. a callback F passes on): not there at its first entry
             if index is None:
