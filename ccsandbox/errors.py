@@ -105,3 +105,7 @@ class WorkloadError(CcSandboxError):
 class TracerInterrupted(Exception):
     """Raised by the tracer's signal handler, only while it blocks in waitpid: control flow
     that ends the wait, never shown to the user."""
+
+
+class AuditError(CcSandboxError):
+    """``audit`` could not read the kernel's records."""

@@ -43,6 +43,7 @@ __all__ = ["COMMANDS", "cli", "entry"]
 #: for a module without facts).
 COMMANDS = {
     "analyze": "analyze_cmds",
+    "audit": "audit_cmd",
     "build": "build_cmds",
     "cc": "build_cmds",
     "compare": "compare_cmd",
@@ -92,6 +93,7 @@ def cli(verbose: int) -> None:
     Per phase:             cc-sandbox phasecut --entry serve_loop ./prog
     The embedded filter:   cc-sandbox inspect ./prog
     For Docker/systemd:    cc-sandbox export ./prog --format docker
+    Killed? See why:       cc-sandbox audit --exe ./prog
 
     Each linked program PROG gets PROG.bc (the module), PROG.map (link map) and PROG.link.json
     (manifest: which native objects went in) beside it.

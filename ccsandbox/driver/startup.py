@@ -24,6 +24,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ..analysis.roots import is_installer
+from ..elfsyms import STT_FUNC, STT_NOTYPE, table_symbols
 from ..errors import LinkError
 
 __all__ = [
@@ -132,22 +133,6 @@ def check_w_xor_x(segments: list[tuple[str, int, int]], program: str) -> None:
             )
 
 
-STT_NOTYPE, STT_FUNC = 0, 2
-#: Elf64_Sym: st_name, st_info, st_other, st_shndx, st_value, st_size
-ELF64_SYM = struct.Struct("<IBBHQQ")
-
-
-def _symbols(elf: ELFFile, symtab: SymbolTableSection) -> list[tuple[str, int, int, int, int]]:
-    """(name, type, section index, value, size) of every symbol, decoded from the table's bytes:
-    pyelftools' per-symbol parsing took 0.2-0.35 s of each redis-server link."""
-    strings = elf.get_section(symtab["sh_link"]).data()
-    out = []
-    for st_name, info, _other, shndx, value, size in ELF64_SYM.iter_unpack(symtab.data()):
-        end = strings.find(b"\0", st_name)
-        out.append((strings[st_name:end].decode("utf-8", "replace"), info & 0xF, shndx, value, size))
-    return out
-
-
 def check_startup(binary: Path, program: str) -> LinkedLayout:
     """Raise LinkError unless ``binary`` enters at ``_start`` and installs the filter first.
 
@@ -166,7 +151,7 @@ def check_startup(binary: Path, program: str) -> LinkedLayout:
             labels: list[FunctionSymbol] = []
             code = {k for k, sec in enumerate(elf.iter_sections()) if sec["sh_flags"] & SHF_EXECINSTR}
             if isinstance(symtab, SymbolTableSection):
-                for name, kind, section, address, size in _symbols(elf, symtab):
+                for name, kind, section, address, size in table_symbols(elf, symtab):
                     if kind in (STT_FUNC, STT_NOTYPE) and address and name:
                         by_name.setdefault(name, address)
                         by_address.setdefault(address, name)
