@@ -51,7 +51,7 @@ def audit(exe: Path | None, pid: int | None, logs: tuple[Path, ...], as_json: bo
         _function_of,
         collected.sources,
         None if logs else actions_logged(),
-        exe=str(exe.absolute()) if exe is not None else None,
+        exe=str(exe.resolve()) if exe is not None else None,  # the kernel names the file, not a link to it
         pid=pid,
     )
     click.echo(json.dumps(document, indent=1) if as_json else render_audit(document))
