@@ -8,6 +8,10 @@
 * the argument tiers: getppid(VALUE) allowed by number only (cached), by a set of 8 32-bit
   values (the last one passed: the longest path), and by one 64-bit value (both halves), as
   cc-sandbox compiles the rule and as libseccomp does;
+* the tiers of a reachable call (issue 21): getppid answered with SECCOMP_RET_LOG (it runs, and
+  the kernel writes an audit record) and with ERRNO(EPERM), every other call as the build's
+  filter; and how many of 100,000 logged calls the kernel log keeps (read back as `cc-sandbox
+  audit` reads it: without auditd, printk_ratelimit lets 10 records through per 5 s);
 * the first install in a fresh process, median of --installs processes, for the floor, the layout
   before, ours and libseccomp's, for this program's policy and for redis-server's, with the
   kernel model's count of instructions walked and a fit of the cost per instruction and per
@@ -37,10 +41,13 @@ from typing import Any
 from realwork import program
 from seccomp_install import CALIBRATION, FLOOR, filters, first_installs, fit, policy_inputs, stacked_installs
 
+from ccsandbox.audit.records import parse_records
+from ccsandbox.audit.sources import collect
 from ccsandbox.bpf.args import ArgCmp, ArgRule
 from ccsandbox.bpf.compile import build_filter
-from ccsandbox.bpf.insn import Insn, pack
+from ccsandbox.bpf.insn import RET_ERRNO, RET_LOG, Insn, pack
 from ccsandbox.bpf.libseccomp import libseccomp_filter
+from ccsandbox.errors import AuditError
 
 REPO = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -69,6 +76,12 @@ ARG_CASES: tuple[tuple[str, ArgRule | None, int], ...] = (
 )
 
 
+#: The tiers of a reachable call (issue 21): allowed (cached), logged (SECCOMP_RET_LOG: it runs,
+#: and the kernel writes an audit record), refused with EPERM.
+TIERS = (("tier_log", RET_LOG), ("tier_errno", RET_ERRNO | 1))
+FLOOD_CALLS = 100_000
+
+
 def _blob(tmp: Path, name: str, insns: list[Insn]) -> str:
     path = tmp / f"{name}.bpf"
     path.write_bytes(pack(insns))
@@ -88,6 +101,9 @@ def _per_call(
         "cc_sandbox_before": [str(plain), "filterloop", _blob(tmp, "before", programs["before"]), n, "0"],
         "libseccomp_tree": [str(plain), "filterloop", _blob(tmp, "libseccomp", programs["libseccomp"]), n, "0"],
     }
+    for name, ret in TIERS:  # getppid answered by the tier; every other call as the build's filter
+        blob = _blob(tmp, name, build_filter(allowed, action, {**special, GETPPID: ret}, {}))
+        commands[f"cc_sandbox_{name}"] = [str(plain), "filterloop", blob, n, "0"]
     with_getppid = allowed | {GETPPID}
     for name, rule, value in ARG_CASES:
         rules: dict[int, ArgRule] = {GETPPID: rule} if rule else {}
@@ -100,6 +116,28 @@ def _per_call(
         for name, cmd in commands.items():
             times[name].append(float(subprocess.run(cmd, capture_output=True, text=True, check=True).stdout))
     return {name: round(statistics.median(values), 1) for name, values in times.items()}
+
+
+def _log_flood(plain: Path, ours: Path, tmp: Path) -> dict[str, Any]:
+    """How many of FLOOD_CALLS logged calls the kernel log keeps: without auditd, records go
+    through printk_ratelimit (10 per 5 s by default), and the rest are lost."""
+    allowed, action, special, _ = policy_inputs(Path(f"{ours}.policy.json"))
+    blob = _blob(tmp, "flood", build_filter(allowed, action, {**special, GETPPID: RET_LOG}, {}))
+    time.sleep(5.5)  # the log tier's rows above used up the rate limit's window: start a new one
+    started = time.time() - 1
+    proc = subprocess.run([str(plain), "filterloop", blob, str(FLOOD_CALLS), "0"], capture_output=True, text=True)
+    time.sleep(0.5)
+    try:
+        lines = collect().lines
+    except AuditError as err:
+        return {"calls": FLOOD_CALLS, "records": None, "why": str(err)}
+    exe = str(plain.resolve())
+    kept = [
+        r
+        for r in parse_records(lines)
+        if r.exe == exe and r.syscall == GETPPID and r.action == "log" and r.time >= started
+    ]
+    return {"calls": FLOOD_CALLS, "records": len({r.key for r in kept}), "exit": proc.returncode}
 
 
 def _installs(
@@ -150,7 +188,15 @@ def _link_overhead(binary: Path, runs: int) -> tuple[float, float]:
 def _report(row: dict[str, Any]) -> None:
     calls = row["per_call_ns"]
     print(f"per call, ns (median of {row['runs']} runs of {row['calls']} getppid):")
-    for key in ("no_filter", "allow_all_floor", "cc_sandbox", "cc_sandbox_before", "libseccomp_tree"):
+    for key in (
+        "no_filter",
+        "allow_all_floor",
+        "cc_sandbox",
+        "cc_sandbox_before",
+        "libseccomp_tree",
+        "cc_sandbox_tier_log",
+        "cc_sandbox_tier_errno",
+    ):
         print(f"  {key:<20} {calls[key]:>7}")
     print(f"  {'argument tier':<20} {'ours':>7} {'libseccomp':>11}")
     for name, _, _ in ARG_CASES:
@@ -160,6 +206,7 @@ def _report(row: dict[str, Any]) -> None:
         for name, r in row["install"].get(group, {}).items():
             print(f"  {group:<13} {name:<13} {r['us']:>7} {r['insns']:>5} {r['steps']:>6}")
     print(f"  fit: {row['install']['fit']}")
+    print(f"logged calls kept by the kernel log: {row['log_flood']}")
     print(f"  50 stacked installs in one process, us each: {row['install']['stacked50_us']}")
     for key in ("link_no_sandbox_s", "link_sandbox_s", "embedding_overhead_pct"):
         if key in row:
@@ -189,6 +236,7 @@ def main() -> None:
             "installs": args.installs,
             "per_call_ns": _per_call(plain, ours, programs, Path(tmp), args.calls, args.runs),
             "install": install,
+            "log_flood": _log_flood(plain, ours, Path(tmp)),
         }
     if Path(f"{args.link}.link.json").is_file():
         without, with_sandbox = _link_overhead(args.link, max(1, args.runs // 2))
