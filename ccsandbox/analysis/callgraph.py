@@ -101,9 +101,14 @@ class _Builder:
         self.resolver = _Resolver(facts, natives, mode)
         self.sites = self.targets = 0
 
+    @staticmethod
+    def walks_fini_array(caller: str, site: IndirectSite) -> bool:
+        """Is this musl's call of each .fini_array entry (see :meth:`fini_targets`)?"""
+        return caller == FINI_WALKER and site.type == "void (...)"
+
     def reach(self, caller: str, site: IndirectSite) -> frozenset[str]:
         """The functions ``caller``'s indirect ``site`` may reach."""
-        if caller == FINI_WALKER and site.type == "void (...)":
+        if self.walks_fini_array(caller, site):
             return frozenset(self.fini_targets())
         return self.resolver.targets(site)
 
@@ -120,7 +125,7 @@ class _Builder:
         graph, resolver = self.graph, self.resolver
         reach = self.reach(caller, site)
         self.sites, self.targets = self.sites + 1, self.targets + len(reach)
-        if caller == FINI_WALKER and site.type == "void (...)":
+        if self.walks_fini_array(caller, site):
             node = f"<indirect {site.type} .fini_array>"
             graph.add_edges_from(((node, t) for t in sorted(reach)), "indirect")
             graph.add_edge(caller, node, "indirect")

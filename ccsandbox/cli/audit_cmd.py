@@ -11,18 +11,19 @@ import click
 from ..audit.records import parse_records
 from ..audit.report import audit_document, render_audit
 from ..audit.sources import actions_logged, collect
-from ..elfsyms import Symbol, function_at, read_symbols
+from ..elfsyms import FunctionRanges, read_symbols
 
 
 @cache
-def _symbols(exe: str) -> list[Symbol] | None:
-    return read_symbols(Path(exe), executable_only=True)
+def _functions(exe: str) -> FunctionRanges | None:
+    symbols = read_symbols(Path(exe), executable_only=True)
+    return FunctionRanges.of(symbols) if symbols else None
 
 
 def _function_of(exe: str, ip: int) -> str | None:
-    symbols = _symbols(exe)
+    functions = _functions(exe)
     # the record's ip is the return address: the syscall instruction ends just before it
-    return function_at(symbols, ip - 1) if symbols else None
+    return functions.function_at(ip - 1) if functions else None
 
 
 @click.command("audit")

@@ -24,7 +24,7 @@ from elftools.elf.elffile import ELFFile
 from elftools.elf.sections import SymbolTableSection
 
 from ..analysis.roots import is_installer
-from ..elfsyms import STT_FUNC, STT_NOTYPE, table_symbols
+from ..elfsyms import SHF_EXECINSTR, STT_FUNC, STT_NOTYPE, table_symbols
 from ..errors import LinkError
 
 __all__ = [
@@ -55,7 +55,6 @@ class LinkedLayout(NamedTuple):
 
 
 ENTRY = "_start"
-SHF_EXECINSTR = 0x4
 #: musl's x86_64 crti.s (`push %rax`) and crtn.s (`pop %rax; ret`) .init code, in bytes.
 INIT_SIZE = 3
 

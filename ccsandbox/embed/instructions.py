@@ -34,6 +34,7 @@ from elftools.common.exceptions import ELFError
 from elftools.elf.elffile import ELFFile
 
 from ..analysis.asm_model import NativeFunction
+from ..elfsyms import SHF_EXECINSTR, FunctionRanges, preferred_name
 from ..errors import LinkError
 from ..facts.schema import Facts
 from ..tools import find_llvm_tool
@@ -51,7 +52,6 @@ _TRAP = re.compile(r"^\s*(?P<address>[0-9a-f]+):\s+(?:syscall|sysenter|int\s+\$0
 _INSTRUCTION = re.compile(r"^\s*(?P<address>[0-9a-f]+):\s")
 #: the encodings of syscall, sysenter and int $0x80
 TRAP_BYTES = (b"\x0f\x05", b"\x0f\x34", b"\xcd\x80")
-SHF_EXECINSTR = 0x4
 
 #: (name, start, size) of a function symbol of the binary
 Symbol = tuple[str, int, int]
@@ -60,7 +60,7 @@ Symbol = tuple[str, int, int]
 def syscall_instruction_owners(disassembly: str, symbols: Iterable[Symbol] = ()) -> list[frozenset[str]]:
     """For each syscall instruction of ``llvm-objdump -d`` output, the names of the code it is in:
     the symbol the disassembler printed above it and every function symbol covering its address."""
-    ranges = sorted((start, start + max(size, 1), name) for name, start, size in symbols)
+    ranges = FunctionRanges(symbols)
     owners: list[frozenset[str]] = []
     current = ""
     for line in disassembly.splitlines():
@@ -71,8 +71,7 @@ def syscall_instruction_owners(disassembly: str, symbols: Iterable[Symbol] = ())
         trap = _TRAP.match(line)
         if trap is None:
             continue
-        address = int(trap["address"], 16)
-        names = {name for start, end, name in ranges if start <= address < end}
+        names = ranges.covering(int(trap["address"], 16))
         if current:
             names.add(current)
         owners.append(frozenset(names))
@@ -138,28 +137,16 @@ def _disassemble(binary: Path, program: str, symbols: Sequence[str] = ()) -> str
     return done.stdout
 
 
-class _Owners:
-    """Function symbols covering an address, and the code unit (label) it lies in."""
+class _Units:
+    """The code unit an address lies in: the label at or before it, where the disassembler
+    starts decoding."""
 
-    def __init__(self, functions: Iterable[Symbol], labels: Iterable[Symbol]) -> None:
-        self.ranges = sorted((start, start + max(size, 1), name) for name, start, size in functions)
-        self.longest = max((end - start for start, end, _ in self.ranges), default=0)
-        self.starts = [start for start, _, _ in self.ranges]
+    def __init__(self, labels: Iterable[Symbol]) -> None:
         by_address: dict[int, set[str]] = {}
         for name, address, _ in labels:
             by_address.setdefault(address, set()).add(name)
         self.label_addresses = sorted(by_address)
         self.labels = by_address
-
-    def covering(self, address: int) -> set[str]:
-        names = set()
-        for k in range(bisect.bisect_right(self.starts, address) - 1, -1, -1):
-            start, end, name = self.ranges[k]
-            if start < address - self.longest:
-                break
-            if address < end:
-                names.add(name)
-        return names
 
     def unit(self, address: int) -> int | None:
         """The label at or before ``address`` (where decoding of its code starts), if any."""
@@ -188,6 +175,7 @@ def trap_owners_without_sites(
     labels: Iterable[Symbol],
     facts: Facts,
     natives: dict[str, NativeFunction],
+    program: str = "",
 ) -> list[frozenset[str]] | None:
     """The owners of each trap instruction with no site, found by disassembling only the code
     units holding trap bytes outside every function with a site; None when that cannot decide
@@ -196,20 +184,20 @@ def trap_owners_without_sites(
     labels = list(labels)
     if sections is None or not labels:
         return None
-    owners = _Owners(functions, labels)
+    ranges, owners = FunctionRanges(functions), _Units(labels)
     pending: dict[int, list[int]] = {}  # unit -> trap-byte addresses in it
     for address in trap_byte_addresses(sections):
         unit = owners.unit(address)
         if unit is None:
             return None
-        if not _has_site(owners.covering(address) | owners.labels[unit], facts, natives):
+        if not _has_site(ranges.covering(address) | owners.labels[unit], facts, natives):
             pending.setdefault(unit, []).append(address)
     if not pending:
         return []
     names = sorted({name for unit in pending for name in owners.labels[unit]})
     if any("," in name for name in names):
         return None
-    units = _units(_disassemble(binary, "", names))
+    units = _units(_disassemble(binary, program, names))
     found: list[frozenset[str]] = []
     for unit, addresses in pending.items():
         if unit not in units:
@@ -220,7 +208,7 @@ def trap_owners_without_sites(
             if not any(a >= address for a, _ in decoded):
                 return None  # the unit ended before it: not decoded as the whole binary would be
             if starts.get(address):
-                found.append(frozenset(owners.covering(address) | {printed}))
+                found.append(frozenset(ranges.covering(address) | {printed}))
     return [names for names in found if not _explained(names, facts, natives)]
 
 
@@ -242,12 +230,12 @@ def check_syscall_instructions(
     cc-sandbox's limitation to report (with the function and ``level``, the link's -O), not
     something the user should rewrite; only a site in the user's own code gets the advice."""
     functions = list(functions)
-    unexplained = trap_owners_without_sites(binary, functions, labels, facts, natives)
+    unexplained = trap_owners_without_sites(binary, functions, labels, facts, natives, program)
     if unexplained is None:
         disassembly = _disassemble(binary, program)
         owned = syscall_instruction_owners(disassembly, functions)
         unexplained = [names for names in owned if not _explained(names, facts, natives)]
-    unseen = {min(names, key=lambda n: (n.startswith("_"), n)) if names else "?" for names in unexplained}
+    unseen = {preferred_name(names) if names else "?" for names in unexplained}
     if not unseen:
         return
     ours = sorted(name for name in unseen if not in_libc(name))
